@@ -1,0 +1,130 @@
+package frontier
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// ErrDone is returned by Next when the crawl is finished: nothing is queued
+// and nothing is leased.
+var ErrDone = errors.New("frontier: crawl finished")
+
+// ErrStaleLease is returned by Complete and Retry when the lease is no
+// longer held (it was already completed or retried, or a backend reclaimed it
+// after its deadline). The caller must drop its result: another worker owns
+// the URL now, or its outcome is already final.
+var ErrStaleLease = errors.New("frontier: lease is no longer held")
+
+// ErrClosed is returned by every method called after Close.
+var ErrClosed = errors.New("frontier: closed")
+
+// Item is one URL to fetch together with what the crawler needs to know about
+// how it was reached. The frontier treats URL, Host and Key as opaque strings:
+// the crawler normalizes URLs and derives hosts and dedup keys before adding.
+type Item struct {
+	// URL is the normalized URL to request.
+	URL string
+	// Key is the dedup key. Two items with the same Key are one URL: the
+	// second Add of a Key is ignored. Empty means URL.
+	Key string
+	// Host is the politeness key (scheme-less host[:port]); per-host due
+	// times, delays and in-flight limits are kept per Host.
+	Host string
+	// Depth is the number of link hops from a seed (a seed is 0).
+	Depth int
+	// Parent is the URL of the page where the item was first found; empty
+	// for seeds.
+	Parent string
+	// Attempts counts the requests already made for this URL. The crawler
+	// increments it before Retry.
+	Attempts int
+	// Hops counts the redirects that led here from the last real link.
+	Hops int
+}
+
+// DedupKey returns the key the frontier deduplicates the item by.
+func (it Item) DedupKey() string {
+	if it.Key != "" {
+		return it.Key
+	}
+	return it.URL
+}
+
+// Lease is an item handed out by Next. It is held until Complete or Retry is
+// called with it. Backends that survive crashes give leases a deadline and
+// reclaim expired ones; the memory backend never expires a lease.
+type Lease struct {
+	// ID identifies the lease within its frontier.
+	ID uint64
+	// Item is the leased item. The crawler may update Item.Attempts before
+	// calling Retry; the frontier stores the item as passed back.
+	Item Item
+}
+
+// Policy is the per-host politeness a frontier enforces.
+type Policy struct {
+	// MaxInflight is how many leases of one host may be held at once.
+	// Zero or less means 1.
+	MaxInflight int
+	// Delay is the minimum time between the starts of two fetches of one
+	// host (1/rate). Zero means no delay.
+	Delay time.Duration
+}
+
+// Stats is a snapshot of a frontier's counters.
+type Stats struct {
+	Queued   int // items waiting to be leased
+	Inflight int // leases held
+	Seen     int // distinct dedup keys ever added
+	Done     int // items completed
+}
+
+// Frontier decides what to fetch next. It owns deduplication, the per-host
+// queues, per-host due times and in-flight limits, and the pending count
+// (queued plus leased) that tells when the crawl is finished.
+//
+// Ordering: items are handed out breadth-first. No item of depth d+1 is
+// leased while an item of depth d or less is queued or leased, so every URL
+// is first reached by a shortest path and a depth-limited crawl is complete
+// at any concurrency. Within one host, items of equal depth come out in the
+// order they were added, except that Retry puts an item back at the front.
+//
+// All methods are safe for concurrent use.
+type Frontier interface {
+	// Add queues the items whose dedup keys were never added before and
+	// returns how many were new. Seen is forever: a completed or failed
+	// URL is never queued again by Add.
+	Add(ctx context.Context, items ...Item) (added int, err error)
+
+	// Next blocks until an item can be leased and returns its lease. An
+	// item can be leased when its host is due (the host's Delay has passed
+	// since its last lease and any Retry wait has passed), the host has
+	// fewer than MaxInflight leases, and the breadth-first order allows it.
+	// Next returns ErrDone when nothing is queued or leased, and ctx's error
+	// when ctx ends first.
+	Next(ctx context.Context) (Lease, error)
+
+	// Complete ends a lease: the URL is done. In the same atomic step it
+	// adds children as Add would, so the pending count never reads zero
+	// between a page and its links. It returns how many children were new.
+	Complete(ctx context.Context, l Lease, children []Item) (added int, err error)
+
+	// Retry ends a lease without finishing the URL: l.Item goes back to the
+	// front of its host's queue and the host is not due again for at least
+	// wait (a Retry-After or a backoff applies to the host, not only the
+	// URL). The crawler counts attempts in l.Item.Attempts.
+	Retry(ctx context.Context, l Lease, wait time.Duration) error
+
+	// SetHostDelay sets the minimum delay between fetch starts for one host,
+	// replacing the Policy's Delay for that host (e.g. robots.txt's
+	// Crawl-delay). The next lease of the host waits for the new delay.
+	SetHostDelay(ctx context.Context, host string, d time.Duration) error
+
+	// Stats returns the current counters.
+	Stats(ctx context.Context) (Stats, error)
+
+	// Close releases the frontier's resources. Leases still held are
+	// abandoned: a persistent backend hands them out again when reopened.
+	Close() error
+}

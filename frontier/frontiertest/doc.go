@@ -1,0 +1,24 @@
+// Package frontiertest is the conformance suite every frontier backend must
+// pass. A backend's test calls Run with a function that opens a fresh, empty
+// frontier:
+//
+//	func TestConformance(t *testing.T) {
+//		frontiertest.Run(t, func(t *testing.T, p frontier.Policy) frontier.Frontier {
+//			return openEmptyBackend(t, p)
+//		})
+//	}
+//
+// The suite covers deduplication, the pending count and ErrDone, atomic
+// Complete, breadth-first order, per-host in-flight limits and delays,
+// Retry, SetHostDelay, stale leases, contexts, Close, and a concurrent
+// stress run. Time-dependent tests assert lower bounds on real elapsed time
+// and keep durations to tens of milliseconds, so they do not flake on a
+// loaded machine. A backend that does no I/O can run the whole suite inside
+// testing/synctest bubbles with RunOptions and Options.Synctest: the timed
+// tests then run instantly and assert exact times.
+//
+// The suite closes each frontier it opens (a second Close answering
+// ErrClosed is fine); open may register more cleanup with t.Cleanup. Tests
+// run one after another, never in parallel. The package is for tests only;
+// nothing in it is safe to call outside a test.
+package frontiertest

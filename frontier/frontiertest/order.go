@@ -1,0 +1,103 @@
+package frontiertest
+
+import (
+	"slices"
+
+	"github.com/crawl-dev/crawl/frontier"
+)
+
+// testBreadthFirst: no depth-1 item is leased while a depth-0 item is held,
+// even on an idle host.
+func testBreadthFirst(e *env) {
+	f := e.newFrontier(frontier.Policy{MaxInflight: 4})
+	a0, b1, a1 := item("a.test", "0", 0), item("b.test", "1", 1), item("a.test", "1", 1)
+	e.add(f, a0, b1, a1)
+	l := e.next(f)
+	if l.Item.URL != a0.URL {
+		e.t.Fatalf("first lease = %q, want %q", l.Item.URL, a0.URL)
+	}
+	e.blocks(f)
+	e.complete(f, l)
+	got := urlsOf(e.nextN(f, 2))
+	if want := []string{a1.URL, b1.URL}; !slices.Equal(got, want) {
+		e.t.Errorf("leases after depth 0 = %q, want %q", got, want)
+	}
+}
+
+// testLateAddOfLowerDepth: an item added with a smaller depth than the
+// ones in flight is leased next, and holds back the deeper items, also
+// those of a host that was ready before the Add.
+func testLateAddOfLowerDepth(e *env) {
+	f := e.newFrontier(frontier.Policy{MaxInflight: 4})
+	a1, a2 := item("a.test", "1", 1), item("a.test", "2", 1)
+	b0, c1 := item("b.test", "0", 0), item("c.test", "1", 1)
+	e.add(f, a1, a2)
+	la := e.next(f)
+	if la.Item.URL != a1.URL {
+		e.t.Fatalf("first lease = %q, want %q", la.Item.URL, a1.URL)
+	}
+	e.add(f, b0, c1)
+	lb := e.next(f)
+	if lb.Item.URL != b0.URL {
+		e.t.Fatalf("lease after the late Add = %q, want %q", lb.Item.URL, b0.URL)
+	}
+	e.blocks(f)
+	e.complete(f, lb)
+	got := urlsOf(e.nextN(f, 2))
+	if want := []string{a2.URL, c1.URL}; !slices.Equal(got, want) {
+		e.t.Errorf("leases after depth 0 = %q, want %q", got, want)
+	}
+	e.complete(f, la)
+}
+
+// testHostOrder: one host's items come out by depth, then in Add order.
+func testHostOrder(e *env) {
+	f := e.newFrontier(frontier.Policy{})
+	deep, p, q := item("x.test", "deep", 2), item("x.test", "p", 1), item("x.test", "q", 1)
+	seed, r := item("x.test", "seed", 0), item("x.test", "r", 1)
+	e.add(f, deep, p, q, seed)
+	e.add(f, r)
+	got := e.drain(f)
+	if want := []string{seed.URL, p.URL, q.URL, r.URL, deep.URL}; !slices.Equal(got, want) {
+		e.t.Errorf("lease order = %q, want %q", got, want)
+	}
+}
+
+// testMaxInflight: a host never has more than MaxInflight leases, and other
+// hosts are still served.
+func testMaxInflight(e *env) {
+	f := e.newFrontier(frontier.Policy{MaxInflight: 2})
+	for _, p := range []string{"1", "2", "3", "4"} {
+		e.add(f, item("a.test", p, 0))
+	}
+	e.add(f, item("b.test", "1", 0))
+	ls := e.nextN(f, 3)
+	if got := hostCounts(ls); got["a.test"] != 2 || got["b.test"] != 1 {
+		e.t.Fatalf("leases per host = %v, want a.test:2 b.test:1", got)
+	}
+	e.blocks(f)
+	e.complete(f, ls[0]) // an a.test lease: URLs sort a before b
+	if l := e.next(f); l.Item.Host != "a.test" {
+		e.t.Errorf("lease after a.test freed a slot = %q, want an a.test URL", l.Item.URL)
+	}
+	e.blocks(f)
+	e.wantStats(f, "at the limit", frontier.Stats{Queued: 1, Inflight: 3, Seen: 5, Done: 1})
+}
+
+// testMaxInflightDefault: MaxInflight 0 means one lease per host.
+func testMaxInflightDefault(e *env) {
+	f := e.newFrontier(frontier.Policy{})
+	e.add(f, item("a.test", "1", 0), item("a.test", "2", 0), item("b.test", "1", 0))
+	if got := hostCounts(e.nextN(f, 2)); got["a.test"] != 1 || got["b.test"] != 1 {
+		e.t.Errorf("leases per host = %v, want a.test:1 b.test:1", got)
+	}
+	e.blocks(f)
+}
+
+func hostCounts(ls []frontier.Lease) map[string]int {
+	n := make(map[string]int)
+	for _, l := range ls {
+		n[l.Item.Host]++
+	}
+	return n
+}
