@@ -1,0 +1,41 @@
+package store
+
+import "time"
+
+// Record is the final outcome of one URL: one JSON object on one line of the
+// output. It is written once per URL, after retries, never once per attempt.
+type Record struct {
+	// URL is the requested URL, normalized.
+	URL string `json:"url"`
+	// FinalURL is the URL the response came from. For a redirect (3xx with
+	// a Location) it is the resolved target, which the crawl queues and
+	// records as a URL of its own.
+	FinalURL string `json:"final_url"`
+	// Status is the HTTP status of the response; 0 if there was none.
+	Status int `json:"status"`
+	// Depth is the number of link hops from a seed (a seed is 0).
+	Depth int `json:"depth"`
+	// Parent is the page where the URL was first found; empty for seeds.
+	Parent string `json:"parent"`
+	// ContentType is the response's media type, without parameters.
+	ContentType string `json:"content_type"`
+	// Title is the HTML title, decoded to UTF-8.
+	Title string `json:"title"`
+	// Links are the absolute, normalized http(s) links of the page in
+	// document order, without duplicates. Nil is written as [].
+	Links []string `json:"links"`
+	// Bytes is the number of body bytes read (after decompression).
+	Bytes int64 `json:"bytes"`
+	// DurationMS is the time spent on the final attempt (request, body
+	// and parsing), in milliseconds. It must be finite: a Writer rejects NaN and infinities.
+	DurationMS float64 `json:"duration_ms"`
+	// FetchedAt is when the final attempt started. It is written in UTC,
+	// RFC 3339 with nanoseconds; a Writer rejects years outside 0-9999.
+	FetchedAt time.Time `json:"fetched_at"`
+	// Attempts is the number of requests made for the URL.
+	Attempts int `json:"attempts"`
+	// Error says why the URL failed; absent on success.
+	Error string `json:"error,omitempty"`
+	// Truncated is true when the body was cut at the size limit.
+	Truncated bool `json:"truncated,omitempty"`
+}

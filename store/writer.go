@@ -1,0 +1,139 @@
+package store
+
+import (
+	"bufio"
+	"compress/gzip"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"strings"
+)
+
+// bufSize is the size of the Writer's line buffer.
+const bufSize = 64 << 10
+
+// maxScratch bounds the memory a Writer keeps between records: an encoding
+// buffer grown past it by one huge record is dropped.
+const maxScratch = 1 << 20
+
+// Writer writes Records as JSON lines. It is not safe for concurrent use:
+// one goroutine owns it. The zero value is not usable; use Open or NewWriter.
+//
+// Each record is encoded whole before any of it is handed to the buffer,
+// so a record that cannot be encoded writes nothing. The buffer is only
+// ever flushed at a line boundary: every Write to the underlying writer
+// carries whole lines (uncompressed output only; gzip reblocks the stream).
+type Writer struct {
+	bw     *bufio.Writer
+	gz     *gzip.Writer // nil unless the output is gzip
+	file   *os.File     // nil unless Open created a file
+	enc    *encoder
+	closed bool
+}
+
+// Open opens the output named by path:
+//
+//   - "-" is stdout, the given writer, which Close flushes but never closes;
+//   - a name ending in ".gz" is a gzip file;
+//   - anything else is a plain file.
+//
+// A file is created or truncated, with mode 0644 (before umask). Errors
+// name the path: "open output PATH: REASON".
+func Open(path string, stdout io.Writer) (*Writer, error) {
+	if path == "-" {
+		if stdout == nil {
+			return nil, fmt.Errorf("open output %s: no stdout given", path)
+		}
+		return NewWriter(stdout), nil
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		// The path is in our message already; keep only the reason
+		// (errors.Is still sees it, e.g. fs.ErrNotExist).
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return nil, fmt.Errorf("open output %s: %w", path, err)
+	}
+	w := &Writer{file: f, enc: newEncoder()}
+	if strings.HasSuffix(path, ".gz") {
+		w.gz = gzip.NewWriter(f)
+		w.bw = bufio.NewWriterSize(w.gz, bufSize)
+	} else {
+		w.bw = bufio.NewWriterSize(f, bufSize)
+	}
+	return w, nil
+}
+
+// NewWriter returns a Writer of uncompressed JSON lines to w. Close flushes
+// but does not close w.
+func NewWriter(w io.Writer) *Writer {
+	return &Writer{bw: bufio.NewWriterSize(w, bufSize), enc: newEncoder()}
+}
+
+// Write encodes r as one line into the buffer. Nil Links is written as [].
+// FetchedAt is written in UTC. A record that cannot be encoded (a NaN or
+// infinite DurationMS, a FetchedAt outside years 0-9999) is an error and
+// writes nothing. Errors of the underlying writer are returned as they are
+// and are sticky: every later Write, Flush and Close returns them.
+func (w *Writer) Write(r *Record) error {
+	if w.closed {
+		return errors.New("write record: writer is closed")
+	}
+	line, err := w.enc.line(r)
+	if err != nil {
+		return fmt.Errorf("encode record %s: %w", r.URL, err)
+	}
+	// Flush at the line boundary rather than let bufio cut this line in
+	// two; a line longer than the buffer then goes out in one Write.
+	if w.bw.Buffered() > 0 && len(line) > w.bw.Available() {
+		if err := w.bw.Flush(); err != nil {
+			return err
+		}
+	}
+	_, err = w.bw.Write(line)
+	return err
+}
+
+// Flush writes the buffered lines to the underlying writer. For gzip it
+// also does a sync flush of the compressor, so that a reader of the file,
+// which sees a stream without its footer, can decode every line written so
+// far. Flush does not fsync the file.
+func (w *Writer) Flush() error {
+	if w.closed {
+		return errors.New("flush: writer is closed")
+	}
+	if err := w.bw.Flush(); err != nil {
+		return err
+	}
+	if w.gz != nil {
+		return w.gz.Flush()
+	}
+	return nil
+}
+
+// Close flushes the buffered lines, writes the gzip footer if the output is
+// gzip, and closes the file if Open created one (never stdout nor the
+// writer given to NewWriter). It returns the first error met but always
+// closes the file. Calling Close again does nothing and returns nil.
+func (w *Writer) Close() error {
+	if w.closed {
+		return nil
+	}
+	w.closed = true
+	err := w.bw.Flush()
+	if w.gz != nil {
+		if gerr := w.gz.Close(); err == nil {
+			err = gerr
+		}
+	}
+	if w.file != nil {
+		if ferr := w.file.Close(); err == nil {
+			err = ferr
+		}
+	}
+	return err
+}
