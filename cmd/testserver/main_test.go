@@ -1,0 +1,172 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/crawl-dev/crawl/testserver"
+)
+
+func TestExpect(t *testing.T) {
+	tests := []struct {
+		name   string
+		args   []string
+		base   string
+		cfg    testserver.Config
+		depth  int
+		maxRed int
+	}{
+		{"plain", []string{"--pages", "20", "--links", "3", "--features", "none", "--expect", "1", "--addr", "127.0.0.1:9999"},
+			"http://127.0.0.1:9999", testserver.Config{Pages: 20, Links: 3}, 1, 10},
+		{"all", []string{"--seed", "4", "--expect", "2", "--addr", "LOCALHOST:80"},
+			"http://localhost", testserver.Config{Seed: 4, Features: testserver.AllFeatures}, 2, 10},
+		{"unspecified host", []string{"--expect", "0", "--addr", ":8080"},
+			"http://127.0.0.1:8080", testserver.Config{Features: testserver.AllFeatures}, 0, 10},
+		{"few redirects", []string{"--expect", "3", "--max-redirects", "2", "--addr", "[::]:81"},
+			"http://[::1]:81", testserver.Config{Features: testserver.AllFeatures}, 3, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr strings.Builder
+			if err := run(t.Context(), tt.args, &stdout, &stderr); err != nil {
+				t.Fatalf("run(%q) = %v", tt.args, err)
+			}
+			e := testserver.New(tt.cfg).ExpectCrawl(testserver.Crawl{Seed: "/", MaxDepth: tt.depth, MaxRedirects: tt.maxRed})
+			var want strings.Builder
+			for _, p := range e.Paths() {
+				want.WriteString(tt.base + p + "\n")
+			}
+			if stdout.String() != want.String() {
+				t.Errorf("run(%q) printed\n%s\nwant\n%s", tt.args, stdout.String(), want.String())
+			}
+			if stderr.Len() != 0 {
+				t.Errorf("run(%q) wrote to stderr: %q", tt.args, stderr.String())
+			}
+		})
+	}
+}
+
+func TestBadCommandLine(t *testing.T) {
+	tests := [][]string{
+		{"--pages", "x"},
+		{"--nope"},
+		{"--features", "bogus"},
+		{"--expect", "-2"},
+		{"--pages", "0"},
+		{"--links", "100000"},
+		{"--latency", "-1s"},
+		{"--max-redirects", "-1"},
+		{"--addr", "no-port"},
+		{"extra"},
+	}
+	for _, args := range tests {
+		var stdout, stderr strings.Builder
+		err := run(t.Context(), args, &stdout, &stderr)
+		if !errors.As(err, new(usageError)) {
+			t.Errorf("run(%q) = %v, want a usage error", args, err)
+			continue
+		}
+		if code := exitCode(err, &stderr); code != 2 {
+			t.Errorf("run(%q): exit code %d, want 2", args, code)
+		}
+		if lines := strings.Count(stderr.String(), "\n"); lines != 1 || !strings.HasPrefix(stderr.String(), "testserver: ") {
+			t.Errorf("run(%q): stderr %q, want one line", args, stderr.String())
+		}
+		if stdout.Len() != 0 {
+			t.Errorf("run(%q): stdout %q, want nothing", args, stdout.String())
+		}
+	}
+}
+
+func TestHelp(t *testing.T) {
+	var stdout, stderr strings.Builder
+	err := run(t.Context(), []string{"-h"}, &stdout, &stderr)
+	if code := exitCode(err, io.Discard); code != 0 {
+		t.Errorf("run(-h) = %v: exit code %d, want 0", err, code)
+	}
+	for _, want := range []string{"usage: testserver", "-addr", "-expect", "-features"} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("run(-h) stderr does not mention %q:\n%s", want, stderr.String())
+		}
+	}
+}
+
+// lineWriter sends each line written to it on a channel.
+type lineWriter struct {
+	lines chan string
+	buf   []byte
+}
+
+func (w *lineWriter) Write(p []byte) (int, error) {
+	w.buf = append(w.buf, p...)
+	for {
+		i := strings.IndexByte(string(w.buf), '\n')
+		if i < 0 {
+			return len(p), nil
+		}
+		w.lines <- string(w.buf[:i])
+		w.buf = w.buf[i+1:]
+	}
+}
+
+func TestServe(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	stderr := &lineWriter{lines: make(chan string, 10)}
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"--addr", "127.0.0.1:0", "--pages", "30", "--features", "robots"}, io.Discard, stderr)
+	}()
+	var line string
+	select {
+	case line = <-stderr.lines:
+	case err := <-done:
+		t.Fatalf("run returned before serving: %v", err)
+	}
+	m := regexp.MustCompile(`^serving 30 pages at (http://127\.0\.0\.1:\d+/)$`).FindStringSubmatch(line)
+	if m == nil {
+		t.Fatalf("first stderr line %q, want serving 30 pages at http://127.0.0.1:PORT/", line)
+	}
+	for path, want := range map[string]string{"robots.txt": "Disallow: /private/", "": "<title>Home"} {
+		resp, err := http.Get(m[1] + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != 200 || !strings.Contains(string(body), want) {
+			t.Errorf("GET /%s: %d %v, body without %q", path, resp.StatusCode, err, want)
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("run after cancel = %v, want nil", err)
+	}
+	if resp, err := http.Get(m[1]); err == nil {
+		resp.Body.Close()
+		t.Error("server still answers after shutdown")
+	}
+}
+
+func TestServeListenError(t *testing.T) {
+	var lc net.ListenConfig
+	ln, err := lc.Listen(t.Context(), "tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var stderr strings.Builder
+	err = run(t.Context(), []string{"--addr", ln.Addr().String()}, io.Discard, &stderr)
+	if err == nil || errors.As(err, new(usageError)) {
+		t.Fatalf("run on a busy address = %v, want a listen error", err)
+	}
+	if code := exitCode(err, &stderr); code != 1 || !strings.Contains(stderr.String(), "listen") {
+		t.Errorf("exit code %d, stderr %q; want 1 and the listen error", code, stderr.String())
+	}
+}

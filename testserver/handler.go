@@ -1,0 +1,249 @@
+package testserver
+
+import (
+	"cmp"
+	"net"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// maxUnknown bounds how many distinct unknown paths the request log keeps;
+// further ones are counted under UnknownOverflow.
+const maxUnknown = 10000
+
+// UnknownOverflow is the Requests key that counts requests for unknown paths
+// once maxUnknown distinct ones have been logged.
+const UnknownOverflow = "(other unknown paths)"
+
+// hostForms are the Host-dependent parts of bodies for one Host header.
+type hostForms struct {
+	host   string
+	tls    bool
+	origin string // scheme://host, unescaped, for Location headers
+	forms  [numHoles][]byte
+}
+
+// formsFor returns the rendered host parts for a request, reusing the last
+// ones when the Host is unchanged (the common case: one server, one host).
+func (s *Site) formsFor(r *http.Request) *hostForms {
+	host, tls := r.Host, r.TLS != nil
+	if hf := s.hosts.Load(); hf != nil && hf.host == host && hf.tls == tls {
+		return hf
+	}
+	scheme := "http"
+	if tls {
+		scheme = "https"
+	}
+	h := host
+	if h == "" {
+		h = "localhost"
+	}
+	alt := altHost(h)
+	hf := &hostForms{host: host, tls: tls, origin: scheme + "://" + h}
+	hf.forms[holeOrigin] = []byte(escapeString(hf.origin))
+	hf.forms[holeUpper] = []byte(escapeString(strings.ToUpper(hf.origin)))
+	hf.forms[holeHost] = []byte(escapeString(h))
+	hf.forms[holeAlt] = []byte(escapeString(scheme + "://" + alt))
+	s.hosts.Store(hf)
+	return hf
+}
+
+// altHost returns another name for the host of host[:port], with the same
+// port: 127.0.0.1 for localhost, localhost for anything else.
+func altHost(host string) string {
+	alt := "localhost"
+	name, port, err := net.SplitHostPort(host)
+	if err != nil {
+		name, port = host, ""
+	}
+	if strings.EqualFold(name, "localhost") {
+		alt = "127.0.0.1"
+	}
+	if port != "" {
+		alt = net.JoinHostPort(alt, port)
+	}
+	return alt
+}
+
+func escapeString(str string) string {
+	r := renderer{}
+	r.esc(str)
+	return string(r.buf)
+}
+
+// Handler returns the handler that serves the site: robots.txt, every
+// resource of the model, and 404 for anything else. It records every request
+// (see Requests, Order, MaxInflight). HTML responses wait Latency plus the
+// path's jitter first, or until the request's context is done.
+func (s *Site) Handler() http.Handler { return http.HandlerFunc(s.serveHTTP) }
+
+func (s *Site) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	cur := s.inflight.Add(1)
+	defer s.inflight.Add(-1)
+	for {
+		m := s.maxInflight.Load()
+		if cur <= m || s.maxInflight.CompareAndSwap(m, cur) {
+			break
+		}
+	}
+	seq := s.seq.Add(1)
+
+	// The lookup key is the decoded path plus the raw query: a request for
+	// /%70/1 counts as /p/1, so fetching one page twice under two
+	// spellings shows up as two requests of one path.
+	var n *node
+	if r.URL.RawQuery == "" {
+		n = s.byPath[r.URL.Path]
+	} else {
+		n = s.byPath[r.URL.Path+"?"+r.URL.RawQuery]
+	}
+	if n == nil {
+		s.logUnknown(r, seq)
+		http.NotFound(w, r)
+		return
+	}
+	n.hit(seq)
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	if n.delay > 0 {
+		t := time.NewTimer(n.delay)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			t.Stop()
+			return
+		}
+	}
+	hf := s.formsFor(r)
+	h := w.Header()
+	if n.kind == kindRedirect {
+		h["Location"] = []string{n.location(s.nodes, hf)}
+		w.WriteHeader(n.status)
+		return
+	}
+	size := len(n.body)
+	for _, ho := range n.holes {
+		size += len(hf.forms[ho.kind])
+	}
+	h["Content-Type"] = n.ctype
+	h["Content-Length"] = []string{strconv.Itoa(size)}
+	if n.kind == kindFile {
+		h["X-Content-Type-Options"] = nosniff
+	}
+	w.WriteHeader(n.status)
+	if r.Method == http.MethodHead {
+		return
+	}
+	writeBody(w, n, hf)
+}
+
+var nosniff = []string{"nosniff"}
+
+// writeBody writes n's body with the host parts filled in. Write errors
+// mean the client went away; the handler has nothing left to do then.
+func writeBody(w http.ResponseWriter, n *node, hf *hostForms) {
+	prev := 0
+	for _, ho := range n.holes {
+		if _, err := w.Write(n.body[prev:ho.off]); err != nil {
+			return
+		}
+		if _, err := w.Write(hf.forms[ho.kind]); err != nil {
+			return
+		}
+		prev = int(ho.off)
+	}
+	if _, err := w.Write(n.body[prev:]); err != nil {
+		return
+	}
+}
+
+func (s *Site) logUnknown(r *http.Request, seq int64) {
+	key := r.URL.Path
+	if r.URL.RawQuery != "" {
+		key += "?" + r.URL.RawQuery
+	}
+	s.mu.Lock()
+	c := s.unknown[key]
+	if c == nil {
+		if len(s.unknown) >= s.maxUnknown {
+			key = UnknownOverflow
+			c = s.unknown[key]
+		}
+		if c == nil {
+			c = &counter{}
+			s.unknown[key] = c
+		}
+	}
+	s.mu.Unlock()
+	c.hit(seq)
+}
+
+// Requests returns how many requests each path received since New or the
+// last Reset, keyed like Expectation.Records: the decoded path plus the raw
+// query, robots.txt under "/robots.txt". Paths never requested are absent.
+func (s *Site) Requests() map[string]int {
+	m := make(map[string]int)
+	for p, n := range s.byPath {
+		if h := n.hits.Load(); h > 0 {
+			m[p] = int(h)
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for p, c := range s.unknown {
+		if h := c.hits.Load(); h > 0 {
+			m[p] = int(h)
+		}
+	}
+	return m
+}
+
+// Order returns every requested path once, in the order of its first
+// request since New or the last Reset.
+func (s *Site) Order() []string {
+	type first struct {
+		path string
+		seq  int64
+	}
+	var fs []first
+	for p, n := range s.byPath {
+		if q := n.first.Load(); q > 0 {
+			fs = append(fs, first{p, q})
+		}
+	}
+	s.mu.Lock()
+	for p, c := range s.unknown {
+		if q := c.first.Load(); q > 0 {
+			fs = append(fs, first{p, q})
+		}
+	}
+	s.mu.Unlock()
+	slices.SortFunc(fs, func(a, b first) int { return cmp.Compare(a.seq, b.seq) })
+	paths := make([]string, len(fs))
+	for i, f := range fs {
+		paths[i] = f.path
+	}
+	return paths
+}
+
+// MaxInflight returns the largest number of requests the handler was serving
+// at once since New or the last Reset.
+func (s *Site) MaxInflight() int { return int(s.maxInflight.Load()) }
+
+// Reset clears the request log: counts, order and MaxInflight. Requests in
+// flight during Reset may or may not be counted.
+func (s *Site) Reset() {
+	for _, n := range s.byPath {
+		n.reset()
+	}
+	s.mu.Lock()
+	clear(s.unknown)
+	s.mu.Unlock()
+	s.maxInflight.Store(0)
+}
