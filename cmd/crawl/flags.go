@@ -1,0 +1,190 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"strings"
+
+	"github.com/crawl-dev/crawl/crawler"
+)
+
+// options is everything the command line says.
+type options struct {
+	cfg       crawler.Config
+	seedsFile string
+	out       string
+	logLevel  string
+	logFormat string
+}
+
+// usageError is a bad command line: exit 2 with its one-line message.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+func usagef(format string, args ...any) error {
+	return usageError{fmt.Errorf(format, args...)}
+}
+
+// newFlagSet declares every flag into o. Defaults are polite and are what
+// --help prints.
+func newFlagSet(o *options) *flag.FlagSet {
+	fs := flag.NewFlagSet("crawl", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	c := &o.cfg
+	fs.Func("seed", "start `URL` (repeatable)", func(s string) error {
+		c.Seeds = append(c.Seeds, s)
+		return nil
+	})
+	fs.StringVar(&o.seedsFile, "seeds", "", "read start URLs from `FILE`, one per line (- = stdin; blank lines and # comments skipped)")
+	fs.IntVar(&c.MaxDepth, "depth", 2, "link hops to follow from a seed (a seed is depth 0)")
+	fs.IntVar(&c.MaxPages, "max-pages", 0, "stop after `N` records (0 = no limit)")
+	fs.IntVar(&c.Concurrency, "concurrency", crawler.DefaultConcurrency, "fetches in flight in total")
+	fs.IntVar(&c.PerHost, "per-host", crawler.DefaultPerHost, "fetches in flight per host")
+	fs.Float64Var(&c.Rate, "rate", 0, "requests per second per host (0 = unlimited; Crawl-delay and Retry-After still apply)")
+	fs.Func("scope", "links to follow, relative to the seeds: host, domain or all (default host)", func(s string) error {
+		sc, err := crawler.ParseScope(s)
+		c.Scope = sc
+		return err
+	})
+	fs.Func("include", "follow only links matching `RE` (repeatable; any may match)", regexpList(&c.Include))
+	fs.Func("exclude", "never follow links matching `RE` (repeatable)", regexpList(&c.Exclude))
+	fs.StringVar(&o.out, "out", "-", "JSONL output `FILE` (- = stdout; a .gz suffix writes gzip)")
+	fs.DurationVar(&c.Timeout, "timeout", crawler.DefaultTimeout, "per-request time limit, body included")
+	fs.IntVar(&c.Retries, "retries", 2, "retries for transient failures (network errors, timeouts, 408, 429, 5xx)")
+	fs.Int64Var(&c.MaxBody, "max-body", crawler.DefaultMaxBody, "read at most `BYTES` of a body, after decompression")
+	fs.IntVar(&c.MaxRedirects, "max-redirects", crawler.DefaultMaxRedirects, "longest redirect chain followed")
+	fs.IntVar(&c.MaxURLLength, "max-url-length", crawler.DefaultMaxURLLength, "ignore links longer than `BYTES`")
+	fs.StringVar(&c.UserAgent, "user-agent", crawler.DefaultUserAgent, "User-Agent header; its first word is matched in robots.txt")
+	fs.BoolVar(&c.IgnoreRobots, "ignore-robots", false, "do not fetch or obey robots.txt and meta robots nofollow")
+	fs.DurationVar(&c.CrawlDelayCap, "crawl-delay-cap", crawler.DefaultCrawlDelayCap, "longest robots.txt Crawl-delay honoured")
+	fs.DurationVar(&c.BackoffBase, "backoff-base", crawler.DefaultBackoffBase, "first backoff of a host after a transient failure (doubles, with jitter)")
+	fs.DurationVar(&c.BackoffMax, "backoff-max", crawler.DefaultBackoffMax, "longest backoff of a host")
+	fs.DurationVar(&c.RetryAfterMax, "retry-after-max", crawler.DefaultRetryAfterMax, "longest Retry-After honoured")
+	fs.DurationVar(&c.Grace, "grace", crawler.DefaultGrace, "on SIGINT/SIGTERM, how long in-flight fetches may finish")
+	fs.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	fs.StringVar(&o.logFormat, "log-format", "console", "log format on stderr: console or json")
+	return fs
+}
+
+// regexpList appends each compiled pattern to *list.
+func regexpList(list *[]*regexp.Regexp) func(string) error {
+	return func(s string) error {
+		re, err := regexp.Compile(s)
+		if err != nil {
+			return errors.New(strings.TrimPrefix(err.Error(), "error parsing regexp: "))
+		}
+		*list = append(*list, re)
+		return nil
+	}
+}
+
+// parseArgs parses the command line. flag.ErrHelp means --help was asked.
+func parseArgs(args []string, stdin io.Reader) (*options, error) {
+	o := &options{}
+	fs := newFlagSet(o)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, err
+		}
+		return nil, usageError{err}
+	}
+	if fs.NArg() > 0 {
+		return nil, usagef("unexpected argument %q (seeds are given with --seed)", fs.Arg(0))
+	}
+	if o.seedsFile != "" {
+		seeds, err := readSeeds(o.seedsFile, stdin)
+		if err != nil {
+			return nil, usageError{err}
+		}
+		o.cfg.Seeds = append(o.cfg.Seeds, seeds...)
+	}
+	if len(o.cfg.Seeds) == 0 {
+		return nil, usagef("no seed URL: give --seed URL or --seeds FILE")
+	}
+	// Zero means "default" in crawler.Config; on the command line it is a
+	// mistake for these.
+	for _, f := range []struct {
+		name string
+		v    float64
+	}{
+		{"concurrency", float64(o.cfg.Concurrency)},
+		{"per-host", float64(o.cfg.PerHost)},
+		{"timeout", float64(o.cfg.Timeout)},
+		{"max-body", float64(o.cfg.MaxBody)},
+		{"max-url-length", float64(o.cfg.MaxURLLength)},
+	} {
+		if f.v <= 0 {
+			return nil, usagef("--%s must be greater than zero", f.name)
+		}
+	}
+	if err := o.cfg.Validate(); err != nil {
+		return nil, usageError{err}
+	}
+	return o, nil
+}
+
+// readSeeds reads one URL per line from path (- = stdin), skipping blank
+// lines and # comments.
+func readSeeds(path string, stdin io.Reader) ([]string, error) {
+	r := stdin
+	if path != "-" {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, fmt.Errorf("seeds: %w", err)
+		}
+		defer f.Close()
+		r = f
+	}
+	var seeds []string
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 4096), 1<<20)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		seeds = append(seeds, line)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("seeds %s: %w", path, err)
+	}
+	return seeds, nil
+}
+
+// usage writes --help.
+func usage(w io.Writer) {
+	fmt.Fprint(w, `crawl: a fast, polite web crawler that writes one JSON line per URL.
+
+Usage:
+  crawl --seed URL [--seed URL ...] [--depth 2] [flags]
+
+Examples:
+  # Crawl a site two links deep into a file, politely (robots.txt, 2 fetches per host):
+  crawl --seed https://example.com/ --depth 2 --out pages.jsonl
+
+  # One request per second per host, only the docs section, gzip output:
+  crawl --seed https://example.com/docs/ --rate 1 --include '^https://example\.com/docs/' --out docs.jsonl.gz
+
+  # Many seeds from a file, every link on any host, 64 fetches in flight:
+  crawl --seeds seeds.txt --scope all --concurrency 64 --per-host 4 --max-pages 10000 > out.jsonl
+
+Flags:
+`)
+	fs := newFlagSet(&options{})
+	fs.SetOutput(w)
+	fs.PrintDefaults()
+	fmt.Fprint(w, `
+Exit status:
+  0  the crawl completed (pages that failed are records with an "error")
+  1  the crawl could not go on (e.g. the output could not be written)
+  2  bad command line
+  3  interrupted by SIGINT or SIGTERM; the records written are whole lines
+`)
+}

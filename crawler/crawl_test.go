@@ -1,0 +1,163 @@
+package crawler_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/zap/zaptest"
+
+	"github.com/crawl-dev/crawl/crawler"
+	"github.com/crawl-dev/crawl/frontier"
+	"github.com/crawl-dev/crawl/store"
+	"github.com/crawl-dev/crawl/testserver"
+)
+
+// crawlResult is one crawl of a test site.
+type crawlResult struct {
+	base    string                   // the server's URL, no trailing slash
+	records map[string]*store.Record // by URL
+	dups    []string                 // URLs recorded more than once
+	stats   crawler.Stats
+}
+
+// crawl serves site on loopback and crawls it from "/" with cfg, writing
+// real JSONL and reading it back.
+func crawl(t *testing.T, site *testserver.Site, cfg crawler.Config) crawlResult {
+	t.Helper()
+	srv := httptest.NewServer(site.Handler())
+	t.Cleanup(srv.Close)
+	cfg.Seeds = []string{srv.URL + "/"}
+	if cfg.BackoffBase == 0 {
+		cfg.BackoffBase, cfg.BackoffMax = time.Millisecond, 4*time.Millisecond
+	}
+	var buf bytes.Buffer
+	w := store.NewWriter(&buf)
+	fr := frontier.NewMemory(cfg.Policy())
+	defer fr.Close()
+	c, err := crawler.New(cfg, fr, w, zaptest.NewLogger(t))
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if err := c.Run(ctx); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	res := crawlResult{base: srv.URL, records: map[string]*store.Record{}, stats: c.Stats()}
+	err = store.Read(&buf, func(r *store.Record) error {
+		if _, dup := res.records[r.URL]; dup {
+			res.dups = append(res.dups, r.URL)
+		}
+		res.records[r.URL] = r
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("reading the JSONL output: %v", err)
+	}
+	return res
+}
+
+// check compares a crawl with the site's expectation: every expected URL
+// recorded exactly once with the expected depth, status, error, title,
+// content type and redirect target, nothing else recorded, nothing
+// requested twice (but for retries), and nothing requested that must never
+// be.
+func check(t *testing.T, site *testserver.Site, res crawlResult, exp testserver.Expectation, retries int) {
+	t.Helper()
+	if len(res.dups) > 0 {
+		t.Errorf("URLs recorded more than once: %v", res.dups)
+	}
+	got := make(map[string]testserver.Outcome, len(res.records))
+	for u, r := range res.records {
+		path, ok := strings.CutPrefix(u, res.base)
+		if !ok {
+			t.Errorf("recorded a URL of another host: %s", u)
+			continue
+		}
+		o := testserver.Outcome{
+			Depth: r.Depth, Status: r.Status, Err: r.Error != "",
+			Title: r.Title, ContentType: r.ContentType,
+			Robots: r.Error == "disallowed by robots.txt",
+		}
+		if r.Status >= 300 && r.Status < 400 {
+			o.Redirect = strings.TrimPrefix(r.FinalURL, res.base)
+		}
+		if o.Robots && (r.Status != 0 || r.Attempts != 0) {
+			t.Errorf("%s: robots-disallowed record with status %d, %d attempts", path, r.Status, r.Attempts)
+		}
+		if want, ok := exp.Records[path]; ok && want.Retried() && r.Attempts != retries+1 {
+			t.Errorf("%s: %d attempts, want %d", path, r.Attempts, retries+1)
+		}
+		got[path] = o
+	}
+	if err := exp.Compare(got); err != nil {
+		t.Errorf("records differ from the expectation:\n%v", err)
+	}
+	if err := exp.CheckRequests(site.Requests(), retries); err != nil {
+		t.Errorf("requests differ from the expectation:\n%v", err)
+	}
+}
+
+// TestCrawlMatchesExpected is the completeness and exactly-once test: on a
+// site where most pages are reachable by both a short and a long path, and
+// where per-page latency makes long paths finish first, a depth-N crawl
+// records exactly the pages within N hops, each once, at any concurrency.
+func TestCrawlMatchesExpected(t *testing.T) {
+	site := testserver.New(testserver.Config{
+		Pages: 300, Links: 6, Seed: 7, Jitter: 2 * time.Millisecond, Features: testserver.AllFeatures,
+	})
+	for _, depth := range []int{0, 1, 2, 3} {
+		for _, conc := range []int{1, 64} {
+			t.Run(fmt.Sprintf("depth=%d/concurrency=%d", depth, conc), func(t *testing.T) {
+				site.Reset()
+				const retries = 1
+				res := crawl(t, site, crawler.Config{
+					MaxDepth: depth, Concurrency: conc, PerHost: conc, Retries: retries,
+				})
+				exp := site.Expect("/", depth)
+				check(t, site, res, exp, retries)
+				if int(res.stats.Records) != len(exp.Records) {
+					t.Errorf("stats say %d records, want %d", res.stats.Records, len(exp.Records))
+				}
+			})
+		}
+	}
+}
+
+// TestPerHostLimit checks that the server never sees more concurrent
+// requests than --per-host, however many workers there are.
+func TestPerHostLimit(t *testing.T) {
+	site := testserver.New(testserver.Config{Pages: 120, Links: 8, Seed: 3, Latency: 2 * time.Millisecond})
+	for _, perHost := range []int{1, 3} {
+		t.Run(fmt.Sprintf("per-host=%d", perHost), func(t *testing.T) {
+			site.Reset()
+			res := crawl(t, site, crawler.Config{MaxDepth: 3, Concurrency: 32, PerHost: perHost})
+			check(t, site, res, site.Expect("/", 3), 0)
+			if got := site.MaxInflight(); got > perHost {
+				t.Errorf("server saw %d requests at once, want at most %d", got, perHost)
+			}
+		})
+	}
+}
+
+// TestMaxPages checks that --max-pages stops at exactly N records.
+func TestMaxPages(t *testing.T) {
+	site := testserver.New(testserver.Config{Pages: 200, Links: 8, Seed: 5})
+	for _, n := range []int{1, 17, 50} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			site.Reset()
+			res := crawl(t, site, crawler.Config{MaxDepth: 5, MaxPages: n, Concurrency: 8, PerHost: 8})
+			if len(res.records) != n || len(res.dups) > 0 {
+				t.Errorf("%d records (%d duplicates), want %d", len(res.records), len(res.dups), n)
+			}
+		})
+	}
+}

@@ -1,0 +1,300 @@
+package crawler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.uber.org/zap"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/crawl-dev/crawl/frontier"
+	"github.com/crawl-dev/crawl/parser"
+	"github.com/crawl-dev/crawl/store"
+)
+
+// RecordWriter receives the crawl's records. The crawler calls it from one
+// goroutine only, so it need not be safe for concurrent use.
+// *store.Writer implements it.
+type RecordWriter interface {
+	Write(*store.Record) error
+	Flush() error
+}
+
+// Stats are a crawl's running totals.
+type Stats struct {
+	Records int64 // records written
+	Errors  int64 // records with an error
+	Retries int64 // requests retried after a transient failure
+	Bytes   int64 // body bytes read
+}
+
+// Crawler runs one crawl. Create it with New and call Run once.
+type Crawler struct {
+	cfg      Config
+	fr       frontier.Frontier
+	out      RecordWriter
+	log      *zap.Logger
+	seeds    []frontier.Item
+	scope    *scope
+	robots   *robotsCache
+	hosts    *hostBackoff
+	pages    *http.Client
+	robotsCl *http.Client
+	ownTr    *http.Transport // the transport the crawler made, closed by Run
+
+	running  atomic.Bool
+	reserved atomic.Int64 // records promised to workers, for MaxPages
+	stats    struct{ records, errors, retries, bytes atomic.Int64 }
+}
+
+// New checks cfg and returns a crawler that takes its work from fr and writes
+// records to out. A nil logger logs nothing. New starts no goroutines and
+// does no I/O; errors are configuration mistakes, worded for a command line.
+func New(cfg Config, fr frontier.Frontier, out RecordWriter, log *zap.Logger) (*Crawler, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if fr == nil || out == nil {
+		return nil, errors.New("crawler: nil frontier or record writer")
+	}
+	if log == nil {
+		log = zap.NewNop()
+	}
+	cfg = cfg.withDefaults()
+	c := &Crawler{
+		cfg:    cfg,
+		fr:     fr,
+		out:    out,
+		log:    log.Named("crawl"),
+		scope:  newScope(cfg),
+		robots: newRobotsCache(cfg.UserAgent),
+		hosts:  newHostBackoff(),
+	}
+	rt := cfg.Transport
+	if rt == nil {
+		c.ownTr = newTransport(cfg)
+		rt = c.ownTr
+	}
+	c.pages, c.robotsCl = newClients(rt)
+	for _, s := range cfg.Seeds {
+		norm, err := parser.Normalize(s)
+		if err != nil {
+			return nil, fmt.Errorf("seed %q: %w", s, err)
+		}
+		u, err := url.Parse(norm)
+		if err != nil {
+			return nil, fmt.Errorf("seed %q: %w", s, err)
+		}
+		c.scope.allow(u)
+		c.seeds = append(c.seeds, newItem(norm, u, 0, "", 0))
+	}
+	return c, nil
+}
+
+// Stats returns the crawl's totals so far. Safe to call during Run.
+func (c *Crawler) Stats() Stats {
+	return Stats{
+		Records: c.stats.records.Load(),
+		Errors:  c.stats.errors.Load(),
+		Retries: c.stats.retries.Load(),
+		Bytes:   c.stats.bytes.Load(),
+	}
+}
+
+// Run crawls until the frontier is exhausted, MaxPages records are written,
+// ctx is cancelled, or the records cannot be written. It returns nil when the
+// crawl completed (pages may have failed: their records say why), ctx's error
+// when it was interrupted, and any other error when it could not go on.
+//
+// Run starts Concurrency workers and one record writer and returns only
+// after all of them have exited. Shutdown order: stop taking work; let
+// in-flight fetches finish for up to Grace, then abandon them (an abandoned
+// URL gets no record); flush the records; close idle connections. The
+// frontier and the record writer are the caller's to close.
+func (c *Crawler) Run(ctx context.Context) error {
+	if !c.running.CompareAndSwap(false, true) {
+		return errors.New("crawler: Run called twice")
+	}
+	if c.ownTr != nil {
+		defer c.ownTr.CloseIdleConnections()
+	}
+	if _, err := c.fr.Add(ctx, c.seeds...); err != nil {
+		return fmt.Errorf("add seeds: %w", err)
+	}
+
+	// workCtx stops workers from taking new work; fetchCtx lets the work
+	// in hand finish for a grace period after ctx ends.
+	workCtx, stopWork := context.WithCancel(ctx)
+	defer stopWork()
+	fetchCtx, abandon := context.WithCancel(context.WithoutCancel(ctx))
+	defer abandon()
+
+	records := make(chan *store.Record, 4*c.cfg.Concurrency)
+	writerDone := make(chan struct{})
+	var writeErr error
+	var finished atomic.Bool // a worker saw the crawl end by itself
+
+	var writer sync.WaitGroup
+	writer.Go(func() {
+		defer close(writerDone)
+		writeErr = c.writeRecords(records)
+		if writeErr != nil {
+			stopWork()
+			abandon()
+		}
+	})
+
+	var workers errgroup.Group
+	for range c.cfg.Concurrency {
+		workers.Go(func() error {
+			err := c.work(workCtx, fetchCtx, records, writerDone, &finished)
+			if err != nil {
+				stopWork()
+			}
+			return err
+		})
+	}
+
+	// Grace: once ctx ends, in-flight fetches have Grace to finish.
+	workersDone := make(chan struct{})
+	var grace sync.WaitGroup
+	grace.Go(func() {
+		select {
+		case <-workersDone:
+		case <-ctx.Done():
+			t := time.NewTimer(c.cfg.Grace)
+			defer t.Stop()
+			select {
+			case <-workersDone:
+			case <-t.C:
+				c.log.Warn("abandoning in-flight fetches after grace period", zap.Duration("grace", c.cfg.Grace))
+				abandon()
+			}
+		}
+	})
+
+	workErr := workers.Wait()
+	close(workersDone)
+	grace.Wait()
+	close(records)
+	writer.Wait()
+
+	switch {
+	case writeErr != nil:
+		return fmt.Errorf("write records: %w", writeErr)
+	case workErr != nil:
+		return workErr
+	case ctx.Err() != nil && !finished.Load():
+		return ctx.Err()
+	}
+	return nil
+}
+
+// writeRecords writes records until the channel closes, flushing every
+// FlushInterval and at the end.
+func (c *Crawler) writeRecords(records <-chan *store.Record) error {
+	t := time.NewTicker(c.cfg.FlushInterval)
+	defer t.Stop()
+	for {
+		select {
+		case r, ok := <-records:
+			if !ok {
+				return c.out.Flush()
+			}
+			if err := c.out.Write(r); err != nil {
+				return err
+			}
+		case <-t.C:
+			if err := c.out.Flush(); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// reserve takes one of the MaxPages records for a worker; false means the
+// limit is reached and the worker should stop.
+func (c *Crawler) reserve() bool {
+	if c.cfg.MaxPages == 0 {
+		return true
+	}
+	if c.reserved.Add(1) > int64(c.cfg.MaxPages) {
+		c.reserved.Add(-1)
+		return false
+	}
+	return true
+}
+
+// count adds a record to the stats.
+func (c *Crawler) count(r *store.Record) {
+	c.stats.records.Add(1)
+	c.stats.bytes.Add(r.Bytes)
+	if r.Error != "" {
+		c.stats.errors.Add(1)
+	}
+}
+
+func (c *Crawler) unreserve() {
+	if c.cfg.MaxPages != 0 {
+		c.reserved.Add(-1)
+	}
+}
+
+// work is one worker's loop: lease a URL, handle it, repeat.
+func (c *Crawler) work(workCtx, fetchCtx context.Context, records chan<- *store.Record, writerDone <-chan struct{}, finished *atomic.Bool) error {
+	for {
+		if !c.reserve() {
+			finished.Store(true)
+			return nil
+		}
+		l, err := c.fr.Next(workCtx)
+		if err != nil {
+			c.unreserve()
+			switch {
+			case errors.Is(err, frontier.ErrDone):
+				finished.Store(true)
+				return nil
+			case workCtx.Err() != nil:
+				return nil
+			}
+			return fmt.Errorf("frontier: %w", err)
+		}
+		o, err := c.handle(fetchCtx, &l)
+		if err != nil {
+			c.unreserve()
+			return err
+		}
+		if o.rec == nil {
+			// Retried, or abandoned at shutdown: no record yet.
+			c.unreserve()
+			if o.requeue {
+				if err := c.fr.Retry(fetchCtx, l, o.wait); err != nil && fetchCtx.Err() == nil {
+					return fmt.Errorf("frontier: retry %s: %w", l.Item.URL, err)
+				}
+			}
+			continue
+		}
+		c.count(o.rec)
+		select {
+		case records <- o.rec:
+		case <-writerDone:
+			return nil
+		}
+		if _, err := c.fr.Complete(fetchCtx, l, o.children); err != nil {
+			if errors.Is(err, frontier.ErrStaleLease) {
+				c.log.Warn("completion of a reclaimed lease dropped", zap.String("url", l.Item.URL))
+				continue
+			}
+			if fetchCtx.Err() != nil {
+				return nil
+			}
+			return fmt.Errorf("frontier: complete %s: %w", l.Item.URL, err)
+		}
+	}
+}

@@ -1,0 +1,220 @@
+package crawler
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"mime"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// newTransport returns an HTTP transport tuned for crawling: keep-alive
+// connections for every fetch a host may have in flight, HTTP/2 where the
+// server offers it, bounded dials, TLS handshakes and response headers.
+// Gzip is requested and transparently decompressed, so the body cap applies
+// after decompression.
+func newTransport(cfg Config) *http.Transport {
+	dialer := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
+	return &http.Transport{
+		DialContext:            dialer.DialContext,
+		ForceAttemptHTTP2:      true,
+		MaxIdleConns:           cfg.Concurrency * 2,
+		MaxIdleConnsPerHost:    cfg.PerHost,
+		IdleConnTimeout:        90 * time.Second,
+		TLSHandshakeTimeout:    10 * time.Second,
+		ExpectContinueTimeout:  time.Second,
+		MaxResponseHeaderBytes: 1 << 20,
+	}
+}
+
+// newClients returns the client for pages, which never follows redirects
+// (the crawl queues their targets), and the client for robots.txt, which
+// follows a few.
+func newClients(rt http.RoundTripper) (pages, robots *http.Client) {
+	pages = &http.Client{
+		Transport: rt,
+		CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse
+		},
+	}
+	robots = &http.Client{
+		Transport: rt,
+		CheckRedirect: func(_ *http.Request, via []*http.Request) error {
+			if len(via) > robotsMaxRedirects {
+				return errTooManyRobotsRedirects
+			}
+			return nil
+		},
+	}
+	return pages, robots
+}
+
+// response is what one request produced.
+type response struct {
+	status      int
+	contentType string // media type, lower case, without parameters
+	rawType     string // the Content-Type header as sent
+	header      http.Header
+	body        *bytes.Buffer // the body of an HTML response; nil otherwise
+	bytes       int64         // body bytes read, after decompression
+	truncated   bool          // the body was longer than the cap
+}
+
+// bufPool recycles HTML body buffers. Buffers that grew past maxPooledBuf
+// are dropped so that one huge page does not pin memory.
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+const maxPooledBuf = 1 << 20
+
+func putBuf(b *bytes.Buffer) {
+	if b != nil && b.Cap() <= maxPooledBuf {
+		b.Reset()
+		bufPool.Put(b)
+	}
+}
+
+// fetch requests u and reads its body within timeout. HTML bodies are kept
+// (up to maxBody bytes); others are counted and discarded. The caller must
+// putBuf(res.body).
+func fetch(ctx context.Context, client *http.Client, u, userAgent string, timeout time.Duration, maxBody int64) (*response, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, fmt.Errorf("request: %w", err)
+	}
+	req.Header.Set("User-Agent", userAgent)
+	req.Header.Set("Accept", "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8")
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, fetchError(err, timeout)
+	}
+	defer resp.Body.Close()
+
+	res := &response{status: resp.StatusCode, header: resp.Header, rawType: resp.Header.Get("Content-Type")}
+	res.contentType = mediaType(res.rawType)
+	limited := io.LimitReader(resp.Body, maxBody+1)
+	if isHTML(res.contentType) && resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		res.body = bufPool.Get().(*bytes.Buffer)
+		res.bytes, err = res.body.ReadFrom(limited)
+	} else {
+		res.bytes, err = io.Copy(io.Discard, limited)
+	}
+	if res.bytes > maxBody {
+		res.bytes = maxBody
+		res.truncated = true
+		if res.body != nil {
+			res.body.Truncate(int(maxBody))
+		}
+	}
+	if err != nil {
+		putBuf(res.body)
+		return nil, fmt.Errorf("read body: %w", fetchError(err, timeout))
+	}
+	if res.contentType == "" && res.body != nil {
+		// No Content-Type: sniff it as browsers do.
+		res.contentType = mediaType(http.DetectContentType(res.body.Bytes()))
+		if !isHTML(res.contentType) {
+			putBuf(res.body)
+			res.body = nil
+		}
+	}
+	return res, nil
+}
+
+// fetchError turns a client error into the short message a record carries.
+func fetchError(err error, timeout time.Duration) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	if errors.Is(err, context.DeadlineExceeded) || isTimeout(err) {
+		return fmt.Errorf("timeout after %s", timeout)
+	}
+	return err
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// mediaType returns the lower-case media type of a Content-Type header.
+func mediaType(contentType string) string {
+	if contentType == "" {
+		return ""
+	}
+	mt, _, err := mime.ParseMediaType(contentType)
+	if err != nil {
+		mt, _, _ = strings.Cut(contentType, ";")
+		mt = strings.ToLower(strings.TrimSpace(mt))
+	}
+	return mt
+}
+
+// isHTML reports whether a media type is parsed for links. An empty type is
+// kept as a candidate until the body has been sniffed.
+func isHTML(mediaType string) bool {
+	return mediaType == "text/html" || mediaType == "application/xhtml+xml" || mediaType == ""
+}
+
+// transientStatus reports whether a status is worth retrying.
+func transientStatus(code int) bool {
+	return code == http.StatusRequestTimeout || code == http.StatusTooManyRequests || code >= 500
+}
+
+// isRedirect reports whether a status carries a Location to follow.
+func isRedirect(code int) bool {
+	switch code {
+	case http.StatusMovedPermanently, http.StatusFound, http.StatusSeeOther,
+		http.StatusTemporaryRedirect, http.StatusPermanentRedirect:
+		return true
+	}
+	return false
+}
+
+// backoff returns the wait before retry number n (1-based): base doubled
+// n-1 times, capped at limit, with jitter drawn from its upper half.
+func backoff(base, limit time.Duration, n int) time.Duration {
+	d := base
+	for i := 1; i < n && d < limit; i++ {
+		d *= 2
+	}
+	d = min(d, limit)
+	half := d / 2
+	return half + rand.N(half+1)
+}
+
+// retryAfter parses a Retry-After header (delay-seconds or HTTP-date)
+// relative to now, capped at limit. ok is false when it is absent or
+// unreadable.
+func retryAfter(h http.Header, now time.Time, limit time.Duration) (time.Duration, bool) {
+	v := strings.TrimSpace(h.Get("Retry-After"))
+	if v == "" {
+		return 0, false
+	}
+	var d time.Duration
+	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if secs < 0 {
+			return 0, false
+		}
+		if secs > int64(limit/time.Second) {
+			return limit, true
+		}
+		d = time.Duration(secs) * time.Second
+	} else if t, err := http.ParseTime(v); err == nil {
+		d = t.Sub(now)
+	} else {
+		return 0, false
+	}
+	return min(max(d, 0), limit), true
+}

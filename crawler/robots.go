@@ -1,0 +1,226 @@
+package crawler
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/temoto/robotstxt"
+)
+
+const (
+	// robotsTTL is how long a fetched robots.txt is used (RFC 9309 2.4).
+	robotsTTL = 24 * time.Hour
+	// robotsMaxBytes is how much of a robots.txt is parsed (RFC 9309 2.5
+	// asks for at least 500 KiB).
+	robotsMaxBytes = 512 << 10
+	// robotsMaxRedirects is how many redirects a robots.txt fetch follows
+	// (RFC 9309 2.3.1.2: at least five).
+	robotsMaxRedirects = 5
+)
+
+// errRobotsUnavailable marks a robots.txt that could not be fetched (5xx,
+// 429, network failure). RFC 9309: the host is treated as disallowed for
+// now and robots.txt is tried again later.
+var errRobotsUnavailable = errors.New("robots.txt unavailable")
+
+// robotsRules is a host's parsed robots.txt for one user agent.
+type robotsRules struct {
+	group *robotstxt.Group // nil allows everything
+}
+
+func (r *robotsRules) allowed(pathAndQuery string) bool {
+	return r.group == nil || r.group.Test(pathAndQuery)
+}
+
+func (r *robotsRules) crawlDelay() time.Duration {
+	if r.group == nil {
+		return 0
+	}
+	return r.group.CrawlDelay
+}
+
+// robotsEntry is one origin's robots.txt state.
+type robotsEntry struct {
+	ready   chan struct{} // closed when the fetch in progress ends
+	rules   *robotsRules  // nil while fetching or when unavailable
+	err     error         // why robots.txt is unavailable
+	expires time.Time     // when to fetch again
+	fails   int           // consecutive failures, for backoff
+}
+
+// robotsCache fetches robots.txt once per origin (scheme://host:port) and
+// keeps it for robotsTTL. A failed fetch is not cached past its backoff.
+// Safe for concurrent use.
+type robotsCache struct {
+	agent   string // product token matched against User-agent lines
+	mu      sync.Mutex
+	origins map[string]*robotsEntry
+}
+
+func newRobotsCache(userAgent string) *robotsCache {
+	agent, _, _ := strings.Cut(userAgent, "/")
+	agent, _, _ = strings.Cut(agent, " ")
+	return &robotsCache{agent: strings.ToLower(agent), origins: make(map[string]*robotsEntry)}
+}
+
+// robotsResult is what lookup tells the worker.
+type robotsResult struct {
+	rules   *robotsRules // set when robots.txt is known
+	fetched bool         // this call fetched robots.txt (it used the host's slot)
+	err     error        // robots.txt is unavailable until retryAt
+	retryAt time.Time
+}
+
+// lookup returns the origin's rules, fetching robots.txt with fetch when
+// they are unknown or expired. A caller that finds a fetch in progress
+// waits for it.
+func (rc *robotsCache) lookup(ctx context.Context, origin string, fetch func(context.Context) (*robotsRules, error), backoff func(int) time.Duration) robotsResult {
+	for {
+		rc.mu.Lock()
+		e := rc.origins[origin]
+		now := time.Now()
+		switch {
+		case e != nil && e.rules == nil && e.err == nil:
+			// Another worker is fetching it.
+			ready := e.ready
+			rc.mu.Unlock()
+			select {
+			case <-ready:
+				continue
+			case <-ctx.Done():
+				return robotsResult{err: ctx.Err(), retryAt: now}
+			}
+		case e != nil && now.Before(e.expires):
+			rc.mu.Unlock()
+			if e.err != nil {
+				return robotsResult{err: e.err, retryAt: e.expires}
+			}
+			return robotsResult{rules: e.rules}
+		}
+		fails := 0
+		if e != nil {
+			fails = e.fails
+		}
+		e = &robotsEntry{ready: make(chan struct{}), fails: fails}
+		rc.origins[origin] = e
+		rc.mu.Unlock()
+
+		rules, err := fetch(ctx)
+
+		rc.mu.Lock()
+		now = time.Now()
+		if err != nil {
+			e.fails++
+			e.err = err
+			e.expires = now.Add(backoff(e.fails))
+		} else {
+			e.fails = 0
+			e.rules = rules
+			e.expires = now.Add(robotsTTL)
+		}
+		close(e.ready)
+		rc.mu.Unlock()
+		if err != nil {
+			return robotsResult{err: err, retryAt: e.expires, fetched: true}
+		}
+		return robotsResult{rules: rules, fetched: true}
+	}
+}
+
+// fetchRobots requests origin/robots.txt with client and interprets the
+// answer as RFC 9309 says: 2xx is parsed, 4xx allows everything, 5xx, 429
+// and network failures make robots.txt unavailable for now.
+func fetchRobots(ctx context.Context, client *http.Client, origin, userAgent, agent string, timeout time.Duration) (*robotsRules, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, origin+"/robots.txt", nil)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", errRobotsUnavailable, err)
+	}
+	req.Header.Set("User-Agent", userAgent)
+	resp, err := client.Do(req)
+	if err != nil {
+		if errors.Is(err, errTooManyRobotsRedirects) {
+			// RFC 9309 2.3.1.2: more than five redirects may be
+			// treated as unavailable (4xx), which allows everything.
+			return &robotsRules{}, nil
+		}
+		return nil, fmt.Errorf("%w: %w", errRobotsUnavailable, fetchError(err, timeout))
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, robotsMaxBytes))
+	if err != nil {
+		return nil, fmt.Errorf("%w: read: %w", errRobotsUnavailable, fetchError(err, timeout))
+	}
+	switch code := resp.StatusCode; {
+	case code >= 200 && code < 300:
+		return parseRobots(body, agent), nil
+	case code == http.StatusTooManyRequests || code >= 500:
+		return nil, fmt.Errorf("%w: http status %d", errRobotsUnavailable, code)
+	case code >= 400:
+		return &robotsRules{}, nil
+	default:
+		// 1xx, or a 3xx the client did not follow: no usable file.
+		return &robotsRules{}, nil
+	}
+}
+
+var errTooManyRobotsRedirects = errors.New("too many robots.txt redirects")
+
+// parseRobots parses a robots.txt leniently: lines the parser would reject
+// (rules before any User-agent, an unreadable Crawl-delay) are dropped first,
+// as RFC 9309 asks crawlers to ignore what they cannot parse. A file that
+// still does not parse allows everything.
+func parseRobots(body []byte, agent string) *robotsRules {
+	data, err := robotstxt.FromBytes(body)
+	if err != nil {
+		data, err = robotstxt.FromBytes(cleanRobots(body))
+	}
+	if err != nil {
+		return &robotsRules{}
+	}
+	return &robotsRules{group: data.FindGroup(agent)}
+}
+
+// cleanRobots drops the lines of a robots.txt that temoto/robotstxt
+// rejects as a whole-file error.
+func cleanRobots(body []byte) []byte {
+	var out bytes.Buffer
+	seenAgent := false
+	sc := bufio.NewScanner(bytes.NewReader(body))
+	sc.Buffer(make([]byte, 0, 4096), robotsMaxBytes)
+	for sc.Scan() {
+		line := sc.Text()
+		content, _, _ := strings.Cut(line, "#")
+		key, value, ok := strings.Cut(content, ":")
+		key = strings.ToLower(strings.TrimSpace(key))
+		value = strings.TrimSpace(value)
+		if ok {
+			switch key {
+			case "user-agent", "useragent":
+				seenAgent = true
+			case "allow", "disallow", "crawl-delay", "crawldelay":
+				if !seenAgent {
+					continue
+				}
+				if key == "crawl-delay" || key == "crawldelay" {
+					if d, err := strconv.ParseFloat(value, 64); err != nil || d < 0 || d > 1e6 {
+						continue
+					}
+				}
+			}
+		}
+		out.WriteString(line)
+		out.WriteByte('\n')
+	}
+	return out.Bytes()
+}

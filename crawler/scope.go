@@ -1,0 +1,127 @@
+package crawler
+
+import (
+	"net"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+
+	"golang.org/x/net/publicsuffix"
+
+	"github.com/crawl-dev/crawl/frontier"
+	"github.com/crawl-dev/crawl/parser"
+)
+
+// scope decides which discovered URLs a crawl follows. A link is in scope
+// when it matches the scope relative to any seed: the seeds' hosts (with
+// ports) for ScopeHost, their registrable domains for ScopeDomain. A seed
+// that redirects widens the scope to the redirect's target, so that a seed
+// such as http://example.com that moves to https://www.example.com/ is still
+// crawled. Safe for concurrent use.
+type scope struct {
+	kind             Scope
+	include, exclude []*regexp.Regexp
+	maxURLLength     int
+
+	mu    sync.RWMutex
+	hosts map[string]bool // host[:port] for ScopeHost, registrable domain for ScopeDomain
+}
+
+func newScope(cfg Config) *scope {
+	return &scope{
+		kind:         cfg.Scope,
+		include:      cfg.Include,
+		exclude:      cfg.Exclude,
+		maxURLLength: cfg.MaxURLLength,
+		hosts:        make(map[string]bool),
+	}
+}
+
+// allow adds the host of u (a parsed, normalized URL) to the scope.
+func (s *scope) allow(u *url.URL) {
+	key := s.key(u)
+	s.mu.Lock()
+	s.hosts[key] = true
+	s.mu.Unlock()
+}
+
+// key is what the scope compares for u.
+func (s *scope) key(u *url.URL) string {
+	if s.kind != ScopeDomain {
+		return u.Host
+	}
+	h := u.Hostname()
+	if net.ParseIP(h) != nil {
+		return h
+	}
+	d, err := publicsuffix.EffectiveTLDPlusOne(h)
+	if err != nil {
+		// A public suffix itself or a single label such as localhost:
+		// the host is its own domain.
+		return h
+	}
+	return d
+}
+
+// inScope reports whether u's host is within the crawl's scope.
+func (s *scope) inScope(u *url.URL) bool {
+	if s.kind == ScopeAll {
+		return true
+	}
+	key := s.key(u)
+	s.mu.RLock()
+	ok := s.hosts[key]
+	s.mu.RUnlock()
+	return ok
+}
+
+// filter reports whether a link passes the length limit and the include
+// and exclude patterns.
+func (s *scope) filter(link string) bool {
+	if len(link) > s.maxURLLength {
+		return false
+	}
+	for _, re := range s.exclude {
+		if re.MatchString(link) {
+			return false
+		}
+	}
+	if len(s.include) == 0 {
+		return true
+	}
+	for _, re := range s.include {
+		if re.MatchString(link) {
+			return true
+		}
+	}
+	return false
+}
+
+// item makes the frontier item for a normalized link, or reports false
+// when the link is out of scope or filtered out.
+func (s *scope) item(link string, depth int, parent string, hops int) (frontier.Item, bool) {
+	if !s.filter(link) {
+		return frontier.Item{}, false
+	}
+	u, err := url.Parse(link)
+	if err != nil || !s.inScope(u) {
+		return frontier.Item{}, false
+	}
+	return newItem(link, u, depth, parent, hops), true
+}
+
+// newItem builds a frontier item for a normalized URL.
+func newItem(link string, u *url.URL, depth int, parent string, hops int) frontier.Item {
+	it := frontier.Item{
+		URL:    link,
+		Host:   strings.ToLower(u.Host),
+		Depth:  depth,
+		Parent: parent,
+		Hops:   hops,
+	}
+	if key := parser.DedupKey(link); key != link {
+		it.Key = key
+	}
+	return it
+}

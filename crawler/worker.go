@@ -1,0 +1,266 @@
+package crawler
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/crawl-dev/crawl/frontier"
+	"github.com/crawl-dev/crawl/parser"
+	"github.com/crawl-dev/crawl/store"
+)
+
+// outcome is what handling one lease decided.
+type outcome struct {
+	rec      *store.Record   // the URL's final record; nil if not final yet
+	children []frontier.Item // URLs to queue with the completion
+	requeue  bool            // put the URL back (rec is nil) ...
+	wait     time.Duration   // ... with its host blocked this long
+}
+
+// handle decides one leased URL: robots.txt, the request, retries, the
+// record and the links to follow. It updates l.Item.Attempts. It returns an
+// error only when the crawl cannot go on.
+func (c *Crawler) handle(ctx context.Context, l *frontier.Lease) (outcome, error) {
+	it := &l.Item
+	u, err := url.Parse(it.URL)
+	if err != nil {
+		// Items are normalized before they are queued; a frontier that
+		// returns garbage still gets an honest record.
+		return outcome{rec: c.newRecord(it, time.Now(), fmt.Sprintf("invalid url: %v", err))}, nil
+	}
+	log := c.log.With(zap.String("url", it.URL))
+
+	if !c.cfg.IgnoreRobots {
+		o, done := c.checkRobots(ctx, l, u, log)
+		if done {
+			return o, nil
+		}
+	}
+
+	start := time.Now()
+	it.Attempts++
+	res, err := fetch(ctx, c.pages, it.URL, c.cfg.UserAgent, c.cfg.Timeout, c.cfg.MaxBody)
+	if ctx.Err() != nil {
+		// Shutdown abandoned the request: the URL is not done.
+		if res != nil {
+			putBuf(res.body)
+		}
+		return outcome{}, nil
+	}
+	if err != nil {
+		if it.Attempts <= c.cfg.Retries {
+			return c.retry(l, 0, nil, err, log), nil
+		}
+		rec := c.newRecord(it, start, err.Error())
+		c.hosts.failed(it.Host)
+		return outcome{rec: rec}, nil
+	}
+	defer putBuf(res.body)
+	if transientStatus(res.status) && it.Attempts <= c.cfg.Retries {
+		return c.retry(l, res.status, res, nil, log), nil
+	}
+	c.hosts.succeeded(it.Host)
+
+	rec := c.newRecord(it, start, "")
+	rec.Status = res.status
+	rec.ContentType = res.contentType
+	rec.Bytes = res.bytes
+	rec.Truncated = res.truncated
+	if res.truncated {
+		log.Debug("body truncated", zap.Int64("max_body", c.cfg.MaxBody))
+	}
+
+	var children []frontier.Item
+	switch {
+	case isRedirect(res.status) && res.header.Get("Location") != "":
+		children = c.redirect(rec, u, res.header.Get("Location"), it)
+	case res.status < 200 || res.status >= 300:
+		rec.Error = fmt.Sprintf("http status %d", res.status)
+	case res.body != nil:
+		page, err := parser.Parse(res.body.Bytes(), res.rawType, u)
+		if err != nil {
+			rec.Error = fmt.Sprintf("parse: %v", err)
+			break
+		}
+		rec.Title = page.Title
+		rec.Links = page.Links
+		if page.NoFollow && !c.cfg.IgnoreRobots {
+			break
+		}
+		children = c.children(page.Links, it)
+	}
+	rec.DurationMS = msSince(start)
+	log.Debug("fetched", zap.Int("status", rec.Status), zap.Int64("bytes", rec.Bytes),
+		zap.Int("links", len(rec.Links)), zap.Int("queued", len(children)), zap.String("error", rec.Error))
+	return outcome{rec: rec, children: children}, nil
+}
+
+// checkRobots applies robots.txt to the leased URL. done is true when the
+// lease is decided without fetching the URL: it is disallowed (a record),
+// robots.txt was fetched just now with the host's slot (requeue), or
+// robots.txt is unavailable (requeue with backoff, or a record once the
+// URL's attempts run out).
+func (c *Crawler) checkRobots(ctx context.Context, l *frontier.Lease, u *url.URL, log *zap.Logger) (o outcome, done bool) {
+	it := &l.Item
+	origin := u.Scheme + "://" + u.Host
+	res := c.robots.lookup(ctx, origin, func(ctx context.Context) (*robotsRules, error) {
+		log.Debug("fetching robots.txt", zap.String("origin", origin))
+		rules, err := fetchRobots(ctx, c.robotsCl, origin, c.cfg.UserAgent, c.robots.agent, c.cfg.Timeout)
+		if err == nil {
+			c.applyCrawlDelay(ctx, it.Host, rules, log)
+		}
+		return rules, err
+	}, func(n int) time.Duration { return backoff(c.cfg.BackoffBase, c.cfg.BackoffMax, n) })
+
+	switch {
+	case ctx.Err() != nil:
+		return outcome{}, true
+	case res.err != nil:
+		if res.fetched {
+			log.Warn("robots.txt unavailable; host treated as disallowed for now",
+				zap.String("host", it.Host), zap.Error(res.err), zap.Time("retry_at", res.retryAt))
+		}
+		it.Attempts++
+		if it.Attempts <= c.cfg.Retries {
+			c.stats.retries.Add(1)
+			return outcome{requeue: true, wait: time.Until(res.retryAt)}, true
+		}
+		return outcome{rec: c.newRecord(it, time.Now(), res.err.Error())}, true
+	case res.fetched:
+		// The robots.txt request used this lease's turn at the host.
+		return outcome{requeue: true}, true
+	case !res.rules.allowed(u.RequestURI()):
+		return outcome{rec: c.newRecord(it, time.Now(), errDisallowed)}, true
+	}
+	return outcome{}, false
+}
+
+const errDisallowed = "disallowed by robots.txt"
+
+// applyCrawlDelay slows the host down to robots.txt's Crawl-delay (capped),
+// when that is slower than the configured rate.
+func (c *Crawler) applyCrawlDelay(ctx context.Context, host string, rules *robotsRules, log *zap.Logger) {
+	d := min(rules.crawlDelay(), c.cfg.CrawlDelayCap)
+	if d <= c.cfg.Policy().Delay {
+		return
+	}
+	if err := c.fr.SetHostDelay(ctx, host, d); err != nil {
+		log.Warn("cannot apply Crawl-delay", zap.String("host", host), zap.Error(err))
+		return
+	}
+	log.Debug("applying Crawl-delay", zap.String("host", host), zap.Duration("delay", d))
+}
+
+// retry decides a transient failure that has attempts left: the URL goes
+// back to the front of its host's queue and the host waits for Retry-After
+// or an exponential backoff that grows with the host's consecutive failures.
+func (c *Crawler) retry(l *frontier.Lease, status int, res *response, err error, log *zap.Logger) outcome {
+	it := &l.Item
+	n := max(it.Attempts, c.hosts.failed(it.Host))
+	wait := backoff(c.cfg.BackoffBase, c.cfg.BackoffMax, n)
+	if res != nil {
+		if ra, ok := retryAfter(res.header, time.Now(), c.cfg.RetryAfterMax); ok {
+			wait = ra
+		}
+	}
+	c.stats.retries.Add(1)
+	log.Debug("retrying", zap.Int("attempt", it.Attempts), zap.Int("status", status),
+		zap.Duration("wait", wait), zap.Error(err))
+	return outcome{requeue: true, wait: wait}
+}
+
+// redirect fills a redirect's record and returns its target as a child at
+// the same depth: a redirect is not a link hop.
+func (c *Crawler) redirect(rec *store.Record, u *url.URL, location string, it *frontier.Item) []frontier.Item {
+	target, ok := parser.Resolve(u, location)
+	if !ok {
+		rec.Error = fmt.Sprintf("redirect to unusable location %q", truncate(location, 200))
+		return nil
+	}
+	rec.FinalURL = target
+	if it.Hops >= c.cfg.MaxRedirects {
+		rec.Error = fmt.Sprintf("too many redirects (more than %d)", c.cfg.MaxRedirects)
+		return nil
+	}
+	if it.Depth == 0 {
+		// A seed that moves takes its scope along.
+		if tu, err := url.Parse(target); err == nil {
+			c.scope.allow(tu)
+		}
+	}
+	child, ok := c.scope.item(target, it.Depth, it.URL, it.Hops+1)
+	if !ok {
+		return nil
+	}
+	return []frontier.Item{child}
+}
+
+// children turns a page's links into the items to queue.
+func (c *Crawler) children(links []string, it *frontier.Item) []frontier.Item {
+	if it.Depth >= c.cfg.MaxDepth {
+		return nil
+	}
+	items := make([]frontier.Item, 0, len(links))
+	for _, link := range links {
+		if child, ok := c.scope.item(link, it.Depth+1, it.URL, 0); ok {
+			items = append(items, child)
+		}
+	}
+	return items
+}
+
+// newRecord starts the record of an item.
+func (c *Crawler) newRecord(it *frontier.Item, start time.Time, errMsg string) *store.Record {
+	return &store.Record{
+		URL:        it.URL,
+		FinalURL:   it.URL,
+		Depth:      it.Depth,
+		Parent:     it.Parent,
+		FetchedAt:  start.UTC(),
+		Attempts:   it.Attempts,
+		Error:      errMsg,
+		DurationMS: msSince(start),
+		Links:      []string{},
+	}
+}
+
+func msSince(t time.Time) float64 {
+	return float64(time.Since(t).Microseconds()) / 1000
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "") + "…"
+}
+
+// hostBackoff counts each host's consecutive transient failures, so that
+// the backoff of a failing host grows across its URLs. Safe for concurrent
+// use; a host is forgotten at its first success.
+type hostBackoff struct {
+	mu    sync.Mutex
+	fails map[string]int
+}
+
+func newHostBackoff() *hostBackoff { return &hostBackoff{fails: make(map[string]int)} }
+
+// failed records a failure and returns the host's consecutive failures.
+func (h *hostBackoff) failed(host string) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.fails[host]++
+	return h.fails[host]
+}
+
+func (h *hostBackoff) succeeded(host string) {
+	h.mu.Lock()
+	delete(h.fails, host)
+	h.mu.Unlock()
+}
