@@ -57,6 +57,7 @@ const (
 	DefaultMaxBody       = 10 << 20
 	DefaultMaxRedirects  = 10
 	DefaultMaxURLLength  = 2048
+	DefaultMaxRepeats    = 2
 	DefaultUserAgent     = "crawl/0.1 (+https://github.com/crawl-dev/crawl)"
 	DefaultCrawlDelayCap = 30 * time.Second
 	DefaultBackoffBase   = time.Second
@@ -101,6 +102,15 @@ type Config struct {
 	MaxRedirects int
 	// MaxURLLength drops links longer than this many bytes (default 2048).
 	MaxURLLength int
+	// MaxRepeats drops links whose path has one segment more than this many
+	// times, a sign of a crawler trap such as /a/b/a/b/a/b (default 2; a
+	// negative value turns the check off).
+	MaxRepeats int
+	// MaxHostPages is the most URLs of one host that are fetched; further
+	// URLs of the host are recorded with an error and not fetched, so an
+	// endless calendar or session-id trap cannot keep a crawl alive
+	// (0 means no limit).
+	MaxHostPages int
 	// UserAgent identifies the crawler in requests and in robots.txt
 	// (default DefaultUserAgent).
 	UserAgent string
@@ -132,6 +142,7 @@ func (c Config) withDefaults() Config {
 	setDefault(&c.MaxBody, DefaultMaxBody)
 	setDefault(&c.MaxRedirects, DefaultMaxRedirects)
 	setDefault(&c.MaxURLLength, DefaultMaxURLLength)
+	setDefault(&c.MaxRepeats, DefaultMaxRepeats)
 	setDefault(&c.UserAgent, DefaultUserAgent)
 	setDefault(&c.CrawlDelayCap, DefaultCrawlDelayCap)
 	setDefault(&c.BackoffBase, DefaultBackoffBase)
@@ -174,6 +185,7 @@ func (c Config) Validate() error {
 		{"max-body", float64(c.MaxBody)},
 		{"max-redirects", float64(c.MaxRedirects)},
 		{"max-url-length", float64(c.MaxURLLength)},
+		{"max-host-pages", float64(c.MaxHostPages)},
 		{"crawl-delay-cap", float64(c.CrawlDelayCap)},
 		{"backoff-base", float64(c.BackoffBase)},
 		{"backoff-max", float64(c.BackoffMax)},

@@ -25,13 +25,20 @@ type crawlResult struct {
 	stats   crawler.Stats
 }
 
-// crawl serves site on loopback and crawls it from "/" with cfg, writing
-// real JSONL and reading it back.
+// crawl serves site on loopback and crawls it from "/" with cfg.
 func crawl(t *testing.T, site *testserver.Site, cfg crawler.Config) crawlResult {
 	t.Helper()
 	srv := httptest.NewServer(site.Handler())
 	t.Cleanup(srv.Close)
 	cfg.Seeds = []string{srv.URL + "/"}
+	return runCrawl(t, cfg, srv.URL)
+}
+
+// runCrawl crawls cfg.Seeds, writing real JSONL and reading it back. base
+// is the site's origin. It works inside synctest bubbles when
+// cfg.Transport serves from memory.
+func runCrawl(t *testing.T, cfg crawler.Config, base string) crawlResult {
+	t.Helper()
 	if cfg.BackoffBase == 0 {
 		cfg.BackoffBase, cfg.BackoffMax = time.Millisecond, 4*time.Millisecond
 	}
@@ -43,7 +50,7 @@ func crawl(t *testing.T, site *testserver.Site, cfg crawler.Config) crawlResult 
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	if err := c.Run(ctx); err != nil {
 		t.Fatalf("Run: %v", err)
@@ -51,7 +58,7 @@ func crawl(t *testing.T, site *testserver.Site, cfg crawler.Config) crawlResult 
 	if err := w.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
 	}
-	res := crawlResult{base: srv.URL, records: map[string]*store.Record{}, stats: c.Stats()}
+	res := crawlResult{base: base, records: map[string]*store.Record{}, stats: c.Stats()}
 	err = store.Read(&buf, func(r *store.Record) error {
 		if _, dup := res.records[r.URL]; dup {
 			res.dups = append(res.dups, r.URL)

@@ -36,17 +36,18 @@ type Stats struct {
 
 // Crawler runs one crawl. Create it with New and call Run once.
 type Crawler struct {
-	cfg      Config
-	fr       frontier.Frontier
-	out      RecordWriter
-	log      *zap.Logger
-	seeds    []frontier.Item
-	scope    *scope
-	robots   *robotsCache
-	hosts    *hostBackoff
-	pages    *http.Client
-	robotsCl *http.Client
-	ownTr    *http.Transport // the transport the crawler made, closed by Run
+	cfg       Config
+	fr        frontier.Frontier
+	out       RecordWriter
+	log       *zap.Logger
+	seeds     []frontier.Item
+	scope     *scope
+	robots    *robotsCache
+	failures  *hostCounter // consecutive transient failures per host
+	hostPages *hostCounter // pages started per host, for MaxHostPages
+	pages     *http.Client
+	robotsCl  *http.Client
+	ownTr     *http.Transport // the transport the crawler made, closed by Run
 
 	running  atomic.Bool
 	reserved atomic.Int64 // records promised to workers, for MaxPages
@@ -68,13 +69,14 @@ func New(cfg Config, fr frontier.Frontier, out RecordWriter, log *zap.Logger) (*
 	}
 	cfg = cfg.withDefaults()
 	c := &Crawler{
-		cfg:    cfg,
-		fr:     fr,
-		out:    out,
-		log:    log.Named("crawl"),
-		scope:  newScope(cfg),
-		robots: newRobotsCache(cfg.UserAgent),
-		hosts:  newHostBackoff(),
+		cfg:       cfg,
+		fr:        fr,
+		out:       out,
+		log:       log.Named("crawl"),
+		scope:     newScope(cfg),
+		robots:    newRobotsCache(cfg.UserAgent),
+		failures:  newHostCounter(),
+		hostPages: newHostCounter(),
 	}
 	rt := cfg.Transport
 	if rt == nil {

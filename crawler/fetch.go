@@ -84,7 +84,8 @@ func putBuf(b *bytes.Buffer) {
 
 // fetch requests u and reads its body within timeout. HTML bodies are kept
 // (up to maxBody bytes); others are counted and discarded. The caller must
-// putBuf(res.body).
+// putBuf(res.body). When the body fails after the headers arrived, fetch
+// returns the response (without a body) and the error.
 func fetch(ctx context.Context, client *http.Client, u, userAgent string, timeout time.Duration, maxBody int64) (*response, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
@@ -117,8 +118,10 @@ func fetch(ctx context.Context, client *http.Client, u, userAgent string, timeou
 		}
 	}
 	if err != nil {
+		// The headers arrived: the caller keeps the status.
 		putBuf(res.body)
-		return nil, fmt.Errorf("read body: %w", fetchError(err, timeout))
+		res.body = nil
+		return res, fmt.Errorf("read body: %w", fetchError(err, timeout))
 	}
 	if res.contentType == "" && res.body != nil {
 		// No Content-Type: sniff it as browsers do.

@@ -23,6 +23,7 @@ type scope struct {
 	kind             Scope
 	include, exclude []*regexp.Regexp
 	maxURLLength     int
+	maxRepeats       int // < 0: no check
 
 	mu    sync.RWMutex
 	hosts map[string]bool // host[:port] for ScopeHost, registrable domain for ScopeDomain
@@ -34,6 +35,7 @@ func newScope(cfg Config) *scope {
 		include:      cfg.Include,
 		exclude:      cfg.Exclude,
 		maxURLLength: cfg.MaxURLLength,
+		maxRepeats:   cfg.MaxRepeats,
 		hosts:        make(map[string]bool),
 	}
 }
@@ -105,7 +107,7 @@ func (s *scope) item(link string, depth int, parent string, hops int) (frontier.
 		return frontier.Item{}, false
 	}
 	u, err := url.Parse(link)
-	if err != nil || !s.inScope(u) {
+	if err != nil || !s.inScope(u) || (s.maxRepeats >= 0 && repeatsSegment(u.EscapedPath(), s.maxRepeats)) {
 		return frontier.Item{}, false
 	}
 	return newItem(link, u, depth, parent, hops), true
@@ -124,4 +126,28 @@ func newItem(link string, u *url.URL, depth int, parent string, hops int) fronti
 		it.Key = key
 	}
 	return it
+}
+
+// repeatsSegment reports whether some non-empty segment of path occurs more
+// than limit times (/a/b/a/b/a/b repeats "a" three times).
+func repeatsSegment(path string, limit int) bool {
+	if strings.Count(path, "/") <= limit {
+		return false
+	}
+	segs := strings.Split(path, "/")
+	for i, s := range segs {
+		if s == "" {
+			continue
+		}
+		n := 1
+		for _, t := range segs[i+1:] {
+			if t == s {
+				n++
+			}
+		}
+		if n > limit {
+			return true
+		}
+	}
+	return false
 }

@@ -36,6 +36,9 @@ func (c *Crawler) handle(ctx context.Context, l *frontier.Lease) (outcome, error
 	}
 	log := c.log.With(zap.String("url", it.URL))
 
+	if it.Attempts == 0 && c.cfg.MaxHostPages > 0 && c.hostPages.inc(it.Host) > c.cfg.MaxHostPages {
+		return outcome{rec: c.newRecord(it, time.Now(), fmt.Sprintf("host page budget exhausted (%d pages)", c.cfg.MaxHostPages))}, nil
+	}
 	if !c.cfg.IgnoreRobots {
 		o, done := c.checkRobots(ctx, l, u, log)
 		if done {
@@ -58,14 +61,17 @@ func (c *Crawler) handle(ctx context.Context, l *frontier.Lease) (outcome, error
 			return c.retry(l, 0, nil, err, log), nil
 		}
 		rec := c.newRecord(it, start, err.Error())
-		c.hosts.failed(it.Host)
+		if res != nil {
+			rec.Status, rec.ContentType, rec.Bytes = res.status, res.contentType, res.bytes
+		}
+		c.failures.inc(it.Host)
 		return outcome{rec: rec}, nil
 	}
 	defer putBuf(res.body)
 	if transientStatus(res.status) && it.Attempts <= c.cfg.Retries {
 		return c.retry(l, res.status, res, nil, log), nil
 	}
-	c.hosts.succeeded(it.Host)
+	c.failures.reset(it.Host)
 
 	rec := c.newRecord(it, start, "")
 	rec.Status = res.status
@@ -162,7 +168,7 @@ func (c *Crawler) applyCrawlDelay(ctx context.Context, host string, rules *robot
 // or an exponential backoff that grows with the host's consecutive failures.
 func (c *Crawler) retry(l *frontier.Lease, status int, res *response, err error, log *zap.Logger) outcome {
 	it := &l.Item
-	n := max(it.Attempts, c.hosts.failed(it.Host))
+	n := max(it.Attempts, c.failures.inc(it.Host))
 	wait := backoff(c.cfg.BackoffBase, c.cfg.BackoffMax, n)
 	if res != nil {
 		if ra, ok := retryAfter(res.header, time.Now(), c.cfg.RetryAfterMax); ok {
@@ -184,6 +190,10 @@ func (c *Crawler) redirect(rec *store.Record, u *url.URL, location string, it *f
 		return nil
 	}
 	rec.FinalURL = target
+	if loopsBack(target, it) {
+		rec.Error = "redirect loop: " + truncate(target, 200)
+		return nil
+	}
 	if it.Hops >= c.cfg.MaxRedirects {
 		rec.Error = fmt.Sprintf("too many redirects (more than %d)", c.cfg.MaxRedirects)
 		return nil
@@ -199,6 +209,15 @@ func (c *Crawler) redirect(rec *store.Record, u *url.URL, location string, it *f
 		return nil
 	}
 	return []frontier.Item{child}
+}
+
+// loopsBack reports whether a redirect target is the redirecting URL itself
+// or, for a URL reached by a redirect, the URL that redirected to it. (A
+// longer cycle ends without an error: its target is already seen, so it is
+// not queued again.)
+func loopsBack(target string, it *frontier.Item) bool {
+	key := parser.DedupKey(target)
+	return key == it.DedupKey() || (it.Hops > 0 && key == parser.DedupKey(it.Parent))
 }
 
 // children turns a page's links into the items to queue.
@@ -241,26 +260,27 @@ func truncate(s string, n int) string {
 	return strings.ToValidUTF8(s[:n], "") + "…"
 }
 
-// hostBackoff counts each host's consecutive transient failures, so that
-// the backoff of a failing host grows across its URLs. Safe for concurrent
-// use; a host is forgotten at its first success.
-type hostBackoff struct {
-	mu    sync.Mutex
-	fails map[string]int
+// hostCounter counts events per host: consecutive transient failures (so
+// that a failing host's backoff grows across its URLs) or pages started (for
+// the per-host budget). Safe for concurrent use.
+type hostCounter struct {
+	mu sync.Mutex
+	n  map[string]int
 }
 
-func newHostBackoff() *hostBackoff { return &hostBackoff{fails: make(map[string]int)} }
+func newHostCounter() *hostCounter { return &hostCounter{n: make(map[string]int)} }
 
-// failed records a failure and returns the host's consecutive failures.
-func (h *hostBackoff) failed(host string) int {
+// inc adds one to host's count and returns the new count.
+func (h *hostCounter) inc(host string) int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.fails[host]++
-	return h.fails[host]
+	h.n[host]++
+	return h.n[host]
 }
 
-func (h *hostBackoff) succeeded(host string) {
+// reset forgets host.
+func (h *hostCounter) reset(host string) {
 	h.mu.Lock()
-	delete(h.fails, host)
+	delete(h.n, host)
 	h.mu.Unlock()
 }

@@ -15,11 +15,12 @@ import (
 
 // options is everything the command line says.
 type options struct {
-	cfg       crawler.Config
-	seedsFile string
-	out       string
-	logLevel  string
-	logFormat string
+	cfg        crawler.Config
+	seedsFile  string
+	out        string
+	logLevel   string
+	logFormat  string
+	maxRepeats int
 }
 
 // usageError is a bad command line: exit 2 with its one-line message.
@@ -61,6 +62,8 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.Int64Var(&c.MaxBody, "max-body", crawler.DefaultMaxBody, "read at most `BYTES` of a body, after decompression")
 	fs.IntVar(&c.MaxRedirects, "max-redirects", crawler.DefaultMaxRedirects, "longest redirect chain followed")
 	fs.IntVar(&c.MaxURLLength, "max-url-length", crawler.DefaultMaxURLLength, "ignore links longer than `BYTES`")
+	fs.IntVar(&o.maxRepeats, "max-repeats", crawler.DefaultMaxRepeats, "ignore links whose path has one segment more than `N` times, a crawler trap (0 = no check)")
+	fs.IntVar(&c.MaxHostPages, "max-host-pages", 100000, "fetch at most `N` URLs per host; the rest are recorded with an error (0 = no limit)")
 	fs.StringVar(&c.UserAgent, "user-agent", crawler.DefaultUserAgent, "User-Agent header; its first word is matched in robots.txt")
 	fs.BoolVar(&c.IgnoreRobots, "ignore-robots", false, "do not fetch or obey robots.txt and meta robots nofollow")
 	fs.DurationVar(&c.CrawlDelayCap, "crawl-delay-cap", crawler.DefaultCrawlDelayCap, "longest robots.txt Crawl-delay honoured")
@@ -123,6 +126,14 @@ func parseArgs(args []string, stdin io.Reader) (*options, error) {
 		if f.v <= 0 {
 			return nil, usagef("--%s must be greater than zero", f.name)
 		}
+	}
+	switch {
+	case o.maxRepeats < 0:
+		return nil, usagef("--max-repeats must not be negative")
+	case o.maxRepeats == 0:
+		o.cfg.MaxRepeats = -1 // no check
+	default:
+		o.cfg.MaxRepeats = o.maxRepeats
 	}
 	if err := o.cfg.Validate(); err != nil {
 		return nil, usageError{err}
