@@ -132,6 +132,9 @@ type Config struct {
 	// Transport makes the HTTP requests; nil means a transport tuned for
 	// crawling, owned by the crawler.
 	Transport http.RoundTripper
+	// Observer, if not nil, is told of every request, retry and record as
+	// they happen (see Observer); it must be safe for concurrent use.
+	Observer Observer
 }
 
 // withDefaults returns c with defaults filled in.

@@ -52,6 +52,7 @@ type Crawler struct {
 	running  atomic.Bool
 	reserved atomic.Int64 // records promised to workers, for MaxPages
 	stats    struct{ records, errors, retries, bytes atomic.Int64 }
+	obs      observeState // observer hook and operator warnings (observe.go, warnings.go)
 }
 
 // New checks cfg and returns a crawler that takes its work from fr and writes
@@ -84,6 +85,7 @@ func New(cfg Config, fr frontier.Frontier, out RecordWriter, log *zap.Logger) (*
 		rt = c.ownTr
 	}
 	c.pages, c.robotsCl = newClients(rt)
+	c.observeClients()
 	for _, s := range cfg.Seeds {
 		norm, err := parser.Normalize(s)
 		if err != nil {
@@ -282,6 +284,7 @@ func (c *Crawler) work(workCtx, fetchCtx context.Context, records chan<- *store.
 			}
 			continue
 		}
+		c.observeRecord(o.rec)
 		c.count(o.rec)
 		select {
 		case records <- o.rec:

@@ -141,7 +141,7 @@ func fetchError(err error, timeout time.Duration) error {
 		err = ue.Err
 	}
 	if errors.Is(err, context.DeadlineExceeded) || isTimeout(err) {
-		return fmt.Errorf("timeout after %s", timeout)
+		return fmt.Errorf("%w after %s", errTimeout, timeout)
 	}
 	return err
 }

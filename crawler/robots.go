@@ -78,6 +78,7 @@ type robotsResult struct {
 	fetched bool         // this call fetched robots.txt (it used the host's slot)
 	err     error        // robots.txt is unavailable until retryAt
 	retryAt time.Time
+	fails   int // consecutive failed fetches of robots.txt, with err
 }
 
 // lookup returns the origin's rules, fetching robots.txt with fetch when
@@ -102,7 +103,7 @@ func (rc *robotsCache) lookup(ctx context.Context, origin string, fetch func(con
 		case e != nil && now.Before(e.expires):
 			rc.mu.Unlock()
 			if e.err != nil {
-				return robotsResult{err: e.err, retryAt: e.expires}
+				return robotsResult{err: e.err, retryAt: e.expires, fails: e.fails}
 			}
 			return robotsResult{rules: e.rules}
 		}
@@ -130,7 +131,7 @@ func (rc *robotsCache) lookup(ctx context.Context, origin string, fetch func(con
 		close(e.ready)
 		rc.mu.Unlock()
 		if err != nil {
-			return robotsResult{err: err, retryAt: e.expires, fetched: true}
+			return robotsResult{err: err, retryAt: e.expires, fetched: true, fails: e.fails}
 		}
 		return robotsResult{rules: rules, fetched: true}
 	}

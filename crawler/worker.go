@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 
 	"github.com/crawl-dev/crawl/frontier"
 	"github.com/crawl-dev/crawl/parser"
@@ -32,18 +33,24 @@ func (c *Crawler) handle(ctx context.Context, l *frontier.Lease) (outcome, error
 	if err != nil {
 		// Items are normalized before they are queued; a frontier that
 		// returns garbage still gets an honest record.
-		return outcome{rec: c.newRecord(it, time.Now(), fmt.Sprintf("invalid url: %v", err))}, nil
+		return outcome{rec: fail(c.newRecord(it, time.Now()), KindOther, fmt.Sprintf("invalid url: %v", err))}, nil
 	}
-	log := c.log.With(zap.String("url", it.URL))
+	log := c.log
+	if log.Core().Enabled(zapcore.DebugLevel) {
+		// Per-URL context only when per-URL events are logged: With
+		// costs an allocation per URL.
+		log = log.With(zap.String("url", it.URL))
+	}
 
-	if it.Attempts == 0 && c.cfg.MaxHostPages > 0 && c.hostPages.inc(it.Host) > c.cfg.MaxHostPages {
-		return outcome{rec: c.newRecord(it, time.Now(), fmt.Sprintf("host page budget exhausted (%d pages)", c.cfg.MaxHostPages))}, nil
-	}
 	if !c.cfg.IgnoreRobots {
 		o, done := c.checkRobots(ctx, l, u, log)
 		if done {
 			return o, nil
 		}
+	}
+	// The budget counts URLs, at their first request.
+	if it.Attempts == 0 && c.cfg.MaxHostPages > 0 && c.hostPages.inc(it.Host) > c.cfg.MaxHostPages {
+		return outcome{rec: fail(c.newRecord(it, time.Now()), KindHostBudget, fmt.Sprintf("host page budget exhausted (%d pages)", c.cfg.MaxHostPages))}, nil
 	}
 
 	start := time.Now()
@@ -60,7 +67,7 @@ func (c *Crawler) handle(ctx context.Context, l *frontier.Lease) (outcome, error
 		if it.Attempts <= c.cfg.Retries {
 			return c.retry(l, 0, nil, err, log), nil
 		}
-		rec := c.newRecord(it, start, err.Error())
+		rec := fail(c.newRecord(it, start), classifyError(err), err.Error())
 		if res != nil {
 			rec.Status, rec.ContentType, rec.Bytes = res.status, res.contentType, res.bytes
 		}
@@ -68,18 +75,26 @@ func (c *Crawler) handle(ctx context.Context, l *frontier.Lease) (outcome, error
 		return outcome{rec: rec}, nil
 	}
 	defer putBuf(res.body)
-	if transientStatus(res.status) && it.Attempts <= c.cfg.Retries {
-		return c.retry(l, res.status, res, nil, log), nil
+	if transientStatus(res.status) {
+		if it.Attempts <= c.cfg.Retries {
+			return c.retry(l, res.status, res, nil, log), nil
+		}
+		// Out of attempts: the host's failures still count, so that
+		// its next URLs back off longer.
+		c.failures.inc(it.Host)
+	} else {
+		c.failures.reset(it.Host)
+		c.endBackoff(it.Host)
 	}
-	c.failures.reset(it.Host)
 
-	rec := c.newRecord(it, start, "")
+	rec := c.newRecord(it, start)
 	rec.Status = res.status
 	rec.ContentType = res.contentType
 	rec.Bytes = res.bytes
 	rec.Truncated = res.truncated
 	if res.truncated {
 		log.Debug("body truncated", zap.Int64("max_body", c.cfg.MaxBody))
+		c.warnTruncated(it.Host, it.URL)
 	}
 
 	var children []frontier.Item
@@ -87,11 +102,15 @@ func (c *Crawler) handle(ctx context.Context, l *frontier.Lease) (outcome, error
 	case isRedirect(res.status) && res.header.Get("Location") != "":
 		children = c.redirect(rec, u, res.header.Get("Location"), it)
 	case res.status < 200 || res.status >= 300:
-		rec.Error = fmt.Sprintf("http status %d", res.status)
+		kind := statusKind(res.status)
+		if kind == KindNone {
+			kind = KindOther // 1xx, or 3xx without a Location
+		}
+		fail(rec, kind, fmt.Sprintf("http status %d", res.status))
 	case res.body != nil:
 		page, err := parser.Parse(res.body.Bytes(), res.rawType, u)
 		if err != nil {
-			rec.Error = fmt.Sprintf("parse: %v", err)
+			fail(rec, KindOther, fmt.Sprintf("parse: %v", err))
 			break
 		}
 		rec.Title = page.Title
@@ -110,8 +129,9 @@ func (c *Crawler) handle(ctx context.Context, l *frontier.Lease) (outcome, error
 // checkRobots applies robots.txt to the leased URL. done is true when the
 // lease is decided without fetching the URL: it is disallowed (a record),
 // robots.txt was fetched just now with the host's slot (requeue), or
-// robots.txt is unavailable (requeue with backoff, or a record once the
-// URL's attempts run out).
+// robots.txt is unavailable (requeue until robots.txt is tried again; once
+// robots.txt has failed more than Retries times in a row, a record). Waiting
+// for robots.txt does not count as an attempt of the URL.
 func (c *Crawler) checkRobots(ctx context.Context, l *frontier.Lease, u *url.URL, log *zap.Logger) (o outcome, done bool) {
 	it := &l.Item
 	origin := u.Scheme + "://" + u.Host
@@ -132,17 +152,17 @@ func (c *Crawler) checkRobots(ctx context.Context, l *frontier.Lease, u *url.URL
 			log.Warn("robots.txt unavailable; host treated as disallowed for now",
 				zap.String("host", it.Host), zap.Error(res.err), zap.Time("retry_at", res.retryAt))
 		}
-		it.Attempts++
-		if it.Attempts <= c.cfg.Retries {
+		if res.fails <= c.cfg.Retries {
 			c.stats.retries.Add(1)
+			c.noteRetry(it.Host, WaitRobots, time.Until(res.retryAt), 0, res.err)
 			return outcome{requeue: true, wait: time.Until(res.retryAt)}, true
 		}
-		return outcome{rec: c.newRecord(it, time.Now(), res.err.Error())}, true
+		return outcome{rec: fail(c.newRecord(it, time.Now()), classifyError(res.err), res.err.Error())}, true
 	case res.fetched:
 		// The robots.txt request used this lease's turn at the host.
 		return outcome{requeue: true}, true
 	case !res.rules.allowed(u.RequestURI()):
-		return outcome{rec: c.newRecord(it, time.Now(), errDisallowed)}, true
+		return outcome{rec: fail(c.newRecord(it, time.Now()), KindRobotsDisallowed, errDisallowed)}, true
 	}
 	return outcome{}, false
 }
@@ -170,12 +190,15 @@ func (c *Crawler) retry(l *frontier.Lease, status int, res *response, err error,
 	it := &l.Item
 	n := max(it.Attempts, c.failures.inc(it.Host))
 	wait := backoff(c.cfg.BackoffBase, c.cfg.BackoffMax, n)
+	reason := WaitBackoff
 	if res != nil {
 		if ra, ok := retryAfter(res.header, time.Now(), c.cfg.RetryAfterMax); ok {
 			wait = ra
+			reason = WaitRetryAfter
 		}
 	}
 	c.stats.retries.Add(1)
+	c.noteRetry(it.Host, reason, wait, status, err)
 	log.Debug("retrying", zap.Int("attempt", it.Attempts), zap.Int("status", status),
 		zap.Duration("wait", wait), zap.Error(err))
 	return outcome{requeue: true, wait: wait}
@@ -186,16 +209,16 @@ func (c *Crawler) retry(l *frontier.Lease, status int, res *response, err error,
 func (c *Crawler) redirect(rec *store.Record, u *url.URL, location string, it *frontier.Item) []frontier.Item {
 	target, ok := parser.Resolve(u, location)
 	if !ok {
-		rec.Error = fmt.Sprintf("redirect to unusable location %q", truncate(location, 200))
+		fail(rec, KindOther, fmt.Sprintf("redirect to unusable location %q", truncate(location, 200)))
 		return nil
 	}
 	rec.FinalURL = target
 	if loopsBack(target, it) {
-		rec.Error = "redirect loop: " + truncate(target, 200)
+		fail(rec, KindRedirectLoop, "redirect loop: "+truncate(target, 200))
 		return nil
 	}
 	if it.Hops >= c.cfg.MaxRedirects {
-		rec.Error = fmt.Sprintf("too many redirects (more than %d)", c.cfg.MaxRedirects)
+		fail(rec, KindTooManyRedirects, fmt.Sprintf("too many redirects (more than %d)", c.cfg.MaxRedirects))
 		return nil
 	}
 	if it.Depth == 0 {
@@ -235,7 +258,7 @@ func (c *Crawler) children(links []string, it *frontier.Item) []frontier.Item {
 }
 
 // newRecord starts the record of an item.
-func (c *Crawler) newRecord(it *frontier.Item, start time.Time, errMsg string) *store.Record {
+func (c *Crawler) newRecord(it *frontier.Item, start time.Time) *store.Record {
 	return &store.Record{
 		URL:        it.URL,
 		FinalURL:   it.URL,
@@ -243,10 +266,16 @@ func (c *Crawler) newRecord(it *frontier.Item, start time.Time, errMsg string) *
 		Parent:     it.Parent,
 		FetchedAt:  start.UTC(),
 		Attempts:   it.Attempts,
-		Error:      errMsg,
 		DurationMS: msSince(start),
 		Links:      []string{},
 	}
+}
+
+// fail sets a record's error and its kind, and returns the record.
+func fail(rec *store.Record, kind ErrorKind, msg string) *store.Record {
+	rec.Error = msg
+	rec.ErrorKind = kind.String()
+	return rec
 }
 
 func msSince(t time.Time) float64 {

@@ -22,6 +22,11 @@
 //	                       start of the final attempt
 //	attempts      int      requests made for the URL
 //	error         string   why the URL failed; absent on success
+//	error_kind    string   the error's class (timeout, dns,
+//	                       connection_refused, connection_reset, tls,
+//	                       robots_disallowed, robots_unavailable,
+//	                       too_many_redirects, redirect_loop, host_budget,
+//	                       http_4xx, http_5xx, other); absent on success
 //	truncated     bool     true when the body was cut at the size limit;
 //	                       absent otherwise
 //

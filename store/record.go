@@ -36,6 +36,12 @@ type Record struct {
 	Attempts int `json:"attempts"`
 	// Error says why the URL failed; absent on success.
 	Error string `json:"error,omitempty"`
+	// ErrorKind classifies Error for counting and alerting, in snake_case:
+	// timeout, dns, connection_refused, connection_reset, tls,
+	// robots_disallowed, robots_unavailable, too_many_redirects,
+	// redirect_loop, host_budget, http_4xx, http_5xx or other. Absent on
+	// success. Readers should treat a kind they do not know as other.
+	ErrorKind string `json:"error_kind,omitempty"`
 	// Truncated is true when the body was cut at the size limit.
 	Truncated bool `json:"truncated,omitempty"`
 }

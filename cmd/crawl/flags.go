@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"regexp"
 	"strings"
@@ -21,6 +22,12 @@ type options struct {
 	logLevel   string
 	logFormat  string
 	maxRepeats int
+
+	progress        string  // auto, always or never
+	quiet           bool    // no summary, no automatic progress line
+	report          string  // --report FILE
+	metrics         string  // --metrics ADDR
+	failOnErrorRate float64 // 0 = off
 }
 
 // usageError is a bad command line: exit 2 with its one-line message.
@@ -73,6 +80,11 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.DurationVar(&c.Grace, "grace", crawler.DefaultGrace, "on SIGINT/SIGTERM, how long in-flight fetches may finish")
 	fs.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fs.StringVar(&o.logFormat, "log-format", "console", "log format on stderr: console or json")
+	fs.StringVar(&o.progress, "progress", "auto", "progress line on stderr: auto (when stderr is a terminal), always or never")
+	fs.BoolVar(&o.quiet, "quiet", false, "no summary at the end and no automatic progress line (logs are still written)")
+	fs.StringVar(&o.report, "report", "", "write the summary as JSON to `FILE` when the crawl ends (replaced whole)")
+	fs.StringVar(&o.metrics, "metrics", "", "serve Prometheus metrics at http://`ADDR`/metrics during the crawl (e.g. 127.0.0.1:9464)")
+	fs.Float64Var(&o.failOnErrorRate, "fail-on-error-rate", 0, "exit 4 when more than this share `R` (0 < R <= 1) of the records have an error (0 = off)")
 	return fs
 }
 
@@ -126,6 +138,14 @@ func parseArgs(args []string, stdin io.Reader) (*options, error) {
 		if f.v <= 0 {
 			return nil, usagef("--%s must be greater than zero", f.name)
 		}
+	}
+	switch o.progress {
+	case "auto", "always", "never":
+	default:
+		return nil, usagef("--progress %q: want auto, always or never", o.progress)
+	}
+	if o.failOnErrorRate < 0 || o.failOnErrorRate > 1 || math.IsNaN(o.failOnErrorRate) {
+		return nil, usagef("--fail-on-error-rate must be between 0 (off) and 1")
 	}
 	switch {
 	case o.maxRepeats < 0:
@@ -183,8 +203,15 @@ Examples:
   # One request per second per host, only the docs section, gzip output:
   crawl --seed https://example.com/docs/ --rate 1 --include '^https://example\.com/docs/' --out docs.jsonl.gz
 
-  # Many seeds from a file, every link on any host, 64 fetches in flight:
-  crawl --seeds seeds.txt --scope all --concurrency 64 --per-host 4 --max-pages 10000 > out.jsonl
+  # Nightly from cron: many seeds, any host, 64 fetches in flight, metrics for
+  # Prometheus, a JSON report, and exit 4 if more than 5% of the URLs failed:
+  crawl --seeds seeds.txt --scope all --concurrency 64 --per-host 4 --max-pages 100000 \
+      --metrics 127.0.0.1:9464 --report report.json --fail-on-error-rate 0.05 --quiet \
+      --out pages.jsonl.gz
+
+Records go to --out; everything else to stderr: logs, a progress line while
+stderr is a terminal, and a summary when the crawl ends (also when it is
+interrupted; --quiet leaves it out).
 
 Flags:
 `)
@@ -197,5 +224,7 @@ Exit status:
   1  the crawl could not go on (e.g. the output could not be written)
   2  bad command line
   3  interrupted by SIGINT or SIGTERM; the records written are whole lines
+  4  the crawl completed, but more records than --fail-on-error-rate allows
+     had an error (everything was written: records, summary, report)
 `)
 }

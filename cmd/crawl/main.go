@@ -17,6 +17,7 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/crawl-dev/crawl/crawler"
+	"github.com/crawl-dev/crawl/crawler/report"
 	"github.com/crawl-dev/crawl/frontier"
 	"github.com/crawl-dev/crawl/store"
 )
@@ -27,6 +28,7 @@ const (
 	exitFailed      = 1
 	exitUsage       = 2
 	exitInterrupted = 3
+	exitErrorRate   = 4
 )
 
 func main() {
@@ -43,21 +45,30 @@ func main() {
 
 // exitCode maps run's error to the exit status, printing it as one line.
 func exitCode(err error, stderr io.Writer) int {
+	code, msg := exitStatus(err)
+	if msg != "" {
+		fmt.Fprintln(stderr, msg)
+	}
+	return code
+}
+
+// exitStatus maps run's error to the exit status and the line to print.
+func exitStatus(err error) (code int, msg string) {
 	var ue usageError
+	var re errorRateError
 	switch {
 	case err == nil:
-		return exitOK
+		return exitOK, ""
 	case errors.Is(err, flag.ErrHelp):
-		return exitOK
+		return exitOK, ""
 	case errors.As(err, &ue):
-		fmt.Fprintf(stderr, "crawl: %v (see crawl --help)\n", err)
-		return exitUsage
+		return exitUsage, fmt.Sprintf("crawl: %v (see crawl --help)", err)
 	case errors.Is(err, context.Canceled):
-		fmt.Fprintln(stderr, "crawl: interrupted")
-		return exitInterrupted
+		return exitInterrupted, "crawl: interrupted"
+	case errors.As(err, &re):
+		return exitErrorRate, "crawl: " + err.Error()
 	}
-	fmt.Fprintf(stderr, "crawl: %v\n", err)
-	return exitFailed
+	return exitFailed, "crawl: " + err.Error()
 }
 
 // run is the whole command: parse args, crawl, write records to the output.
@@ -69,42 +80,104 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		}
 		return err
 	}
-	log, err := newLogger(o.logLevel, o.logFormat, stderr)
+	start := time.Now()
+	tty := isTerminal(stderr)
+	// The progress line owns stderr while it is shown: logs go through it
+	// so that they never tear it.
+	var prog *progress
+	logSink := stderr
+	if o.progress == "always" || (o.progress == "auto" && tty && !o.quiet) {
+		prog = newProgress(stderr, start, terminalWidth(stderr))
+		logSink = prog
+	}
+	log, err := newLogger(o.logLevel, o.logFormat, logSink, tty)
 	if err != nil {
 		return usageError{err}
 	}
 	defer func() { _ = log.Sync() }() // stderr cannot be fsynced on every system
 
+	var repFile *reportFile
+	if o.report != "" {
+		if repFile, err = createReportFile(o.report); err != nil {
+			return usageError{err}
+		}
+	}
 	out, err := store.Open(o.out, stdout)
 	if err != nil {
-		return usageError{err}
+		return errors.Join(usageError{err}, discard(repFile))
 	}
+	agg := report.New()
+	o.cfg.Observer = agg
 	fr := frontier.NewMemory(o.cfg.Policy())
 	c, err := crawler.New(o.cfg, fr, out, log)
 	if err != nil {
-		return errors.Join(usageError{err}, out.Close(), fr.Close())
+		return errors.Join(usageError{err}, out.Close(), fr.Close(), discard(repFile))
+	}
+	var metrics *metricsServer
+	if o.metrics != "" {
+		if metrics, err = startMetrics(o.metrics, agg, fr, start, log); err != nil {
+			return errors.Join(usageError{err}, out.Close(), fr.Close(), discard(repFile))
+		}
 	}
 
-	start := time.Now()
+	stopProgress := startProgress(prog, agg, fr)
 	runErr := c.Run(ctx)
+	stopProgress()
+	if metrics != nil {
+		if err := metrics.shutdown(); err != nil {
+			log.Warn("metrics server", zap.Error(err))
+		}
+	}
 	closeErr := errors.Join(out.Close(), fr.Close())
+	end := time.Now()
 	st := c.Stats()
 	log.Info("crawl finished",
 		zap.Int64("records", st.Records), zap.Int64("errors", st.Errors),
 		zap.Int64("retries", st.Retries), zap.Int64("bytes", st.Bytes),
-		zap.Duration("elapsed", time.Since(start).Round(time.Millisecond)),
+		zap.Duration("elapsed", end.Sub(start).Round(time.Millisecond)),
 		zap.Bool("interrupted", errors.Is(runErr, context.Canceled)))
-	if runErr != nil {
-		return runErr
+
+	rep := agg.Report(start, end)
+	rep.FailOnErrorRate = o.failOnErrorRate
+	rep.ErrorRateExceeded = rep.ExceedsErrorRate(o.failOnErrorRate)
+	switch {
+	case runErr != nil:
+		err = runErr
+	case closeErr != nil:
+		err = fmt.Errorf("close output: %w", closeErr)
+	case rep.ErrorRateExceeded:
+		err = errorRateError{failed: rep.RecordsWithError, records: rep.Records, limit: o.failOnErrorRate}
 	}
-	if closeErr != nil {
-		return fmt.Errorf("close output: %w", closeErr)
+	rep.ExitCode, _ = exitStatus(err)
+	rep.Outcome = outcome(rep.ExitCode)
+	if !o.quiet {
+		if werr := rep.WriteText(stderr); werr != nil {
+			log.Warn("cannot write the summary", zap.Error(werr))
+		}
 	}
-	return nil
+	if repFile != nil {
+		if werr := repFile.write(rep); werr != nil {
+			if err == nil || rep.ExitCode == exitErrorRate {
+				return werr // the report is part of the output: exit 1
+			}
+			log.Error("cannot write the report", zap.Error(werr))
+		}
+	}
+	return err
 }
 
-// newLogger builds the one logger of the process, writing to stderr.
-func newLogger(level, format string, stderr io.Writer) (*zap.Logger, error) {
+// discard removes the temporary file of an unwritten report, if any.
+func discard(f *reportFile) error {
+	if f == nil {
+		return nil
+	}
+	return f.discard()
+}
+
+// newLogger builds the one logger of the process, writing to stderr (or to
+// the progress line that wraps it). color colours the console format's
+// levels, for a terminal.
+func newLogger(level, format string, stderr io.Writer, color bool) (*zap.Logger, error) {
 	lvl, err := zapcore.ParseLevel(level)
 	if err != nil {
 		return nil, fmt.Errorf("--log-level %q: want debug, info, warn or error", level)
@@ -114,6 +187,9 @@ func newLogger(level, format string, stderr io.Writer) (*zap.Logger, error) {
 	case "console":
 		ec := zap.NewDevelopmentEncoderConfig()
 		ec.EncodeTime = zapcore.TimeEncoderOfLayout("15:04:05.000")
+		if color {
+			ec.EncodeLevel = zapcore.CapitalColorLevelEncoder
+		}
 		enc = zapcore.NewConsoleEncoder(ec)
 	case "json":
 		ec := zap.NewProductionEncoderConfig()

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -51,6 +53,10 @@ func TestBadCommandLines(t *testing.T) {
 		{"stray argument", []string{"--seed", "http://x/", "extra"}, `unexpected argument "extra"`},
 		{"missing seeds file", []string{"--seeds", filepath.Join(dir, "nope.txt")}, "nope.txt"},
 		{"unwritable output", []string{"--seed", "http://x/", "--out", filepath.Join(dir, "no", "such", "dir.jsonl")}, "dir.jsonl"},
+		{"unwritable report", []string{"--seed", "http://x/", "--report", filepath.Join(dir, "no", "such", "r.json")}, "--report"},
+		{"bad progress", []string{"--seed", "http://x/", "--progress", "sometimes"}, `--progress "sometimes"`},
+		{"error rate above 1", []string{"--seed", "http://x/", "--fail-on-error-rate", "1.5"}, "--fail-on-error-rate must be between 0 (off) and 1"},
+		{"negative error rate", []string{"--seed", "http://x/", "--fail-on-error-rate", "-0.1"}, "--fail-on-error-rate must be between 0 (off) and 1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -74,7 +80,9 @@ func TestHelp(t *testing.T) {
 	if code != exitOK || stderr != "" {
 		t.Fatalf("--help: exit %d, stderr %q", code, stderr)
 	}
-	for _, want := range []string{"--seed URL", "-per-host", "(default 2)", "Examples:", "Exit status:", "-max-body"} {
+	for _, want := range []string{"--seed URL", "-per-host", "(default 2)", "Examples:", "Exit status:", "-max-body",
+		"-progress string", `(default "auto")`, "-quiet", "-report FILE", "-metrics ADDR", "-fail-on-error-rate R",
+		"--fail-on-error-rate 0.05", "\n  4  the crawl completed, but"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("--help output lacks %q", want)
 		}
@@ -171,5 +179,138 @@ func TestInterrupted(t *testing.T) {
 	}
 	if err := store.Read(bytes.NewReader(data), func(*store.Record) error { return nil }); err != nil {
 		t.Errorf("output after interrupt: %v", err)
+	}
+}
+
+// readReport reads a --report file.
+func readReport(t *testing.T, path string) map[string]any {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("report: %v", err)
+	}
+	var rep map[string]any
+	if err := json.Unmarshal(data, &rep); err != nil {
+		t.Fatalf("report is not JSON: %v\n%s", err, data)
+	}
+	return rep
+}
+
+// countRecords counts the records of a JSONL file.
+func countRecords(t *testing.T, path string) int {
+	t.Helper()
+	n := 0
+	if err := store.ReadFile(path, func(*store.Record) error { n++; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// TestExitErrorRate checks --fail-on-error-rate: exit 4 when the share of
+// records with an error is above it, after writing every record, the
+// summary and the report; exit 0 when it is not.
+func TestExitErrorRate(t *testing.T) {
+	site := testserver.New(testserver.Config{Pages: 80, Links: 5, Seed: 6, Features: testserver.AllFeatures})
+	srv := httptest.NewServer(site.Handler())
+	defer srv.Close()
+	want := site.Expect("/", 3)
+	for _, tt := range []struct {
+		rate     string
+		code     int
+		exceeded bool
+	}{
+		{"0.01", exitErrorRate, true},
+		{"0.99", exitOK, false},
+		{"0", exitOK, false},
+	} {
+		t.Run(tt.rate, func(t *testing.T) {
+			dir := t.TempDir()
+			out, rep := filepath.Join(dir, "out.jsonl"), filepath.Join(dir, "report.json")
+			code, _, stderr := runCLI(t, context.Background(), "", "--seed", srv.URL+"/", "--depth", "3", "--retries", "0",
+				"--out", out, "--report", rep, "--fail-on-error-rate", tt.rate, "--log-level", "error")
+			if code != tt.code {
+				t.Fatalf("exit %d, want %d; stderr %q", code, tt.code, stderr)
+			}
+			if n := countRecords(t, out); n != len(want.Records) {
+				t.Errorf("%d records written, want %d", n, len(want.Records))
+			}
+			r := readReport(t, rep)
+			if r["exit_code"] != float64(tt.code) || r["outcome"] != "completed" || r["error_rate_exceeded"] != tt.exceeded ||
+				r["records"] != float64(len(want.Records)) {
+				t.Errorf("report: exit_code %v, outcome %v, error_rate_exceeded %v, records %v; want %d, completed, %v, %d",
+					r["exit_code"], r["outcome"], r["error_rate_exceeded"], r["records"], tt.code, tt.exceeded, len(want.Records))
+			}
+			if !strings.Contains(stderr, "crawl completed in ") {
+				t.Errorf("no summary on stderr (--log-level error does not hide it): %q", stderr)
+			}
+			lastLine := stderr[strings.LastIndex(strings.TrimSuffix(stderr, "\n"), "\n")+1:]
+			if tt.exceeded != strings.HasPrefix(lastLine, "crawl: ") || (tt.exceeded && !strings.Contains(lastLine, "above --fail-on-error-rate 0.01")) {
+				t.Errorf("last line of stderr %q", lastLine)
+			}
+			matches, err := filepath.Glob(filepath.Join(dir, ".report.json.*"))
+			if err != nil || len(matches) != 0 {
+				t.Errorf("temporary report files left: %v %v", matches, err)
+			}
+		})
+	}
+}
+
+// failingWriter fails every write, as a full disk or a closed pipe does.
+type failingWriter struct{}
+
+func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("no space left on device") }
+
+// TestExitFailed checks that a crawl whose records cannot be written exits
+// 1, still with a summary and a report that says so.
+func TestExitFailed(t *testing.T) {
+	site := testserver.New(testserver.Config{Pages: 30, Links: 4, Seed: 1})
+	srv := httptest.NewServer(site.Handler())
+	defer srv.Close()
+	rep := filepath.Join(t.TempDir(), "report.json")
+	var errb bytes.Buffer
+	err := run(context.Background(), []string{"--seed", srv.URL + "/", "--report", rep, "--log-level", "error"},
+		strings.NewReader(""), failingWriter{}, &errb)
+	code := exitCode(err, &errb)
+	stderr := errb.String()
+	if code != exitFailed || !strings.Contains(stderr, "crawl: write records: ") || !strings.Contains(stderr, "no space left on device") {
+		t.Errorf("exit %d, stderr %q; want %d and the write error", code, stderr, exitFailed)
+	}
+	if !strings.Contains(stderr, "crawl failed in ") {
+		t.Errorf("no summary: %q", stderr)
+	}
+	if r := readReport(t, rep); r["exit_code"] != float64(exitFailed) || r["outcome"] != "failed" {
+		t.Errorf("report: exit_code %v, outcome %v; want 1, failed", r["exit_code"], r["outcome"])
+	}
+}
+
+// TestInterruptedReport checks the summary and report of an interrupted
+// crawl.
+func TestInterruptedReport(t *testing.T) {
+	site := testserver.New(testserver.Config{Pages: 2000, Links: 10, Seed: 2, Latency: 5 * time.Millisecond})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var served atomic.Int32
+	h := site.Handler()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if served.Add(1) == 20 {
+			cancel()
+		}
+		h.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	out, rep := filepath.Join(dir, "out.jsonl"), filepath.Join(dir, "report.json")
+	code, _, stderr := runCLI(t, ctx, "", "--seed", srv.URL+"/", "--depth", "5", "--out", out, "--report", rep,
+		"--grace", "50ms", "--log-level", "error")
+	if code != exitInterrupted {
+		t.Fatalf("exit %d, want %d; stderr %q", code, exitInterrupted, stderr)
+	}
+	if !strings.Contains(stderr, "crawl interrupted in ") || !strings.HasSuffix(stderr, "crawl: interrupted\n") {
+		t.Errorf("stderr %q: want the summary, then the interrupted line", stderr)
+	}
+	r := readReport(t, rep)
+	if r["exit_code"] != float64(exitInterrupted) || r["outcome"] != "interrupted" || r["records"] != float64(countRecords(t, out)) {
+		t.Errorf("report: exit_code %v, outcome %v, records %v; want 3, interrupted, %d",
+			r["exit_code"], r["outcome"], r["records"], countRecords(t, out))
 	}
 }
