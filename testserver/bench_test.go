@@ -83,3 +83,40 @@ func BenchmarkServeLoopback(b *testing.B) {
 		}
 	})
 }
+
+func BenchmarkNewHostile(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		NewHostile(HostileConfig{})
+	}
+}
+
+func BenchmarkExpectHostile(b *testing.B) {
+	s := NewHostile(HostileConfig{})
+	b.ReportAllocs()
+	for b.Loop() {
+		s.ExpectCrawl(Crawl{Seed: "/", MaxDepth: 6, Retries: 2})
+	}
+}
+
+// BenchmarkBuildBomb is the one-time cost of the gzip bomb.
+func BenchmarkBuildBomb(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := buildBomb(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkHostileCalendar serves generated trap pages.
+func BenchmarkHostileCalendar(b *testing.B) {
+	s := NewHostile(HostileConfig{Fixtures: TrapFixtures})
+	h := s.Handler()
+	req := httptest.NewRequest(http.MethodGet, "/cal/2026/11", nil)
+	w := &discardWriter{h: http.Header{}}
+	b.ReportAllocs()
+	for b.Loop() {
+		h.ServeHTTP(w, req)
+	}
+}

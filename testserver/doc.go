@@ -1,20 +1,34 @@
-// Package testserver serves deterministic synthetic websites whose crawl
-// results are known in advance, for integration tests and benchmarks of the
-// crawler, in-process on loopback or through cmd/testserver.
+// Package testserver serves deterministic test websites whose crawl results
+// are known in advance, for integration tests and benchmarks of the
+// crawler, in-process (on loopback, or in memory through Transport) or
+// through cmd/testserver.
 //
-// New generates a Site from a Config: a seeded PCG stream decides every
-// page, link and spelling, so one Config gives the same site, byte for byte,
-// on every machine. The site is one model from which both the handler
-// (Site.Handler) and the expected results (Site.Expect) are derived:
+// Every site is one model from which both the handler (Site.Handler) and
+// the expected results (Site.Expect, Site.ExpectCrawl, Site.Links) are
+// derived. There are three kinds:
 //
-//	site := testserver.New(testserver.Config{Pages: 200, Features: testserver.AllFeatures})
-//	srv := httptest.NewServer(site.Handler())
-//	defer srv.Close()
-//	// crawl srv.URL + "/" to depth 3, then:
-//	want := site.Expect("/", 3)
+//   - New generates a synthetic site from a Config: a seeded PCG stream
+//     decides every page, link and spelling, so one Config gives the same
+//     site, byte for byte, on every machine.
+//   - NewHostile builds fixtures that reproduce what broken and hostile
+//     sites do (below), each served as such a site would serve it and each
+//     with the outcome a crawl must record.
+//   - NewRobotsSite builds a small site whose robots.txt misbehaves in one
+//     RobotsMode. A crawler keys robots.txt by origin, so each mode is its
+//     own site: serve each on its own listener or Transport host.
+//
+// A test serves a site, crawls it, and compares:
+//
+//	site := testserver.NewHostile(testserver.HostileConfig{})
+//	rt := testserver.Transport{"site.test": site.Handler()} // or httptest.NewServer
+//	// crawl http://site.test/ to depth 3 with 2 retries, then:
+//	want := site.ExpectCrawl(testserver.Crawl{Seed: "/", MaxDepth: 3, Retries: 2})
 //	err := want.Compare(records)                       // what was recorded
-//	err = want.CheckRequests(site.Requests(), retries) // what was requested
-//	links := site.Links("/p/3", srv.URL)               // a record's links field
+//	err = want.CheckRequests(site.Requests(), 2)       // what was requested
+//	err = want.CheckLog(site.Log())                    // Retry-After, Crawl-delay
+//	links := site.Links("/markup/base/", "http://site.test") // a record's links
+//
+// # Expectations
 //
 // Expectations follow the crawler's rules: URLs are keyed by their
 // normalized path (with query); links are followed only from HTML 2xx pages
@@ -27,19 +41,89 @@
 // MaxRedirects redirects that redirects again is recorded with an error.
 // The expected depth is the shortest link distance (redirects count 0).
 //
-// Optional Features add what makes crawling hard: robots.txt rules,
-// non-HTML files, redirects (chains, a chain past the limit, a cycle, one
-// to another host), error pages, many spellings of one link, links to
-// other hosts, link look-alikes (comments, scripts, mailto:...), frames,
-// image maps, <base href> and query strings. Every page a correct crawl
-// must not request is served anyway, so a mistake shows up in the request
-// log (Requests, Order, MaxInflight).
+// On hostile and robots sites the expectation also follows the crawler's
+// other rules, with the limits given in Crawl: timeouts are errors
+// ("timeout after"), retried like 408, 429 and 5xx (Outcome.Attempts,
+// Outcome.RetryWait); a response that fails after its headers keeps its
+// status; bodies are cut at MaxBody (Outcome.Truncated) and truncated HTML
+// is still parsed; a redirect to itself or back to the URL that redirected
+// to it is a "redirect loop", an unusable Location an "unusable location"
+// error, a 3xx without Location an "http status 3xx" error; a link whose
+// path repeats a segment more than MaxRepeats times is not followed, nor a
+// link whose dedup key (session ids dropped: sid, phpsessid, jsessionid,
+// ;jsessionid=) was seen; <meta name="robots" content="nofollow"> stops
+// links; a robots.txt that answers 5xx, 429 or nothing makes every URL of
+// the host an error without a request (Outcome.Robots). Expectation.Support
+// counts robots.txt requests and Expectation.MinGap is the Crawl-delay.
+// A per-host page budget (--max-host-pages) is not modelled: which URLs it
+// cuts depends on timing; assert counts instead.
 //
-// Concurrency: a Site is immutable after New except for its request log;
-// every method is safe for concurrent use, and Handler serves any number of
-// requests at once. A Site starts no goroutines.
+// # Hostile fixtures
 //
-// Files: site.go (Config, Site, the model), generate.go (the generator),
-// render.go and body.go (link spellings and bodies, rendered once by New),
-// handler.go (serving and the request log), expect.go (expected results).
+// "/" links to one entry point of each; HostileConfig.Fixtures selects
+// groups. Expected outcomes are for the defaults of Crawl:
+//
+//	slow      /slow/never        no answer until the request ends: status 0, timeout, retried
+//	          /slow/drip         200, then one byte per Drip, flushed, forever: status 200, timeout, retried
+//	          /slow/latency      answers after Latency: 200 unless Latency >= Timeout
+//	size      /size/endless      HTML that never ends: 200, truncated, title read
+//	          /size/large        LargeSize bytes of HTML (default 200 MB), streamed: 200, truncated
+//	          /size/large.bin    the same as application/octet-stream
+//	          /size/bomb         gzip, ~1 MiB inflating to BombSize (> 1 GiB) of <p>: 200, truncated
+//	redirects /redir/self        302 to itself: "redirect loop"
+//	          /redir/x, /redir/y a two-cycle (y's Location is relative): y is a "redirect loop"
+//	          /redir/long/0..11  a chain past the limit: /redir/long/10 "too many redirects"
+//	          /redir/out         to http://127.0.0.2:1/elsewhere: recorded, not followed
+//	          /redir/garbage, /redir/bad-escape, /redir/non-http
+//	                             Location http://[::1, http://%zz/, ftp://...: "unusable location"
+//	          /redir/rel/from    307 with a relative Location to /redir/landing?via=relative
+//	          /redir/no-location 302 without Location, /redir/not-modified 304: "http status N"
+//	traps     /cal/Y/M           months linking to the previous and next month, forever: depth bounds it
+//	          /grow/a/           href="a/" each level; /loop/x/ href="loop/x/": the repeat rule cuts both
+//	          /deep/1/           href="2/", "3/"...: depth bounds it
+//	          /session, /session/j, /session/php?page=1
+//	                             link to themselves with a fresh ?sid=, ;jsessionid=, &PHPSESSID=: fetched once
+//	retry     /retry/429-seconds, /retry/429-date, /retry/503-seconds
+//	                             with Retry-After (RetryAfter, in seconds or as an HTTP-date)
+//	          /retry/503, /retry/408: without; all retried to the end
+//	          /retry/flaky       500 for the first FailFirst requests, then a page
+//	          /retry/403, /retry/410: final at once
+//	markup    /markup/malformed  unclosed tags, a stray </html>, unquoted attributes, a tag cut by EOF
+//	          /markup/hidden     links in comments, <script>, <style>, <textarea>, <template>, <xmp>, after <plaintext>
+//	          /markup/base/      <base href> to a subdirectory (and a second, ignored one)
+//	          /markup/whitespace hrefs wrapped in spaces, tabs and newlines
+//	          /markup/schemes    javascript:, mailto:, tel:, data:, ftp:, invalid URLs
+//	          /markup/nofollow   meta robots nofollow: its link is recorded, not followed
+//	charset   /charset/...       Shift_JIS, ISO-8859-1, windows-1252 by header, <meta charset>,
+//	                             <meta http-equiv>, UTF-8/UTF-16 byte order marks, undeclared
+//	types     /types/garbage     random bytes (NULs included) as text/html
+//	          /types/doc.pdf, /types/img.png, /types/empty, /types/xhtml, /types/upper-case
+//	          /types/no-type     HTML with no Content-Type header at all (a crawler must sniff it)
+//
+// Everything a correct crawl must not request (/trap/... pages named only
+// by look-alikes, the next page of each trap) is served anyway, so a
+// mistake shows up in the request log: Requests, Order, MaxInflight, and
+// Log with timestamps for timing assertions (Gaps, MaxConcurrent).
+//
+// # Time and concurrency
+//
+// Every delay uses the time package (timers, time.Now), so sites behave
+// exactly on fake time inside testing/synctest bubbles, and no handler
+// starts a goroutine: a request's handler returns when its response is
+// done, a Write fails or the request's context ends. Transport runs each
+// request's handler in one goroutine that ends with it.
+//
+// A Site is immutable after it is built except for its request log and
+// per-path counters (failures before success, session ids), which Reset
+// restarts; every method is safe for concurrent use, and Handler serves any
+// number of requests at once. Constructors start no goroutines.
+//
+// Files: site.go (Config, Site, the generated model), generate.go (the
+// generator), render.go and body.go (link spellings and bodies), handler.go
+// (serving and request counts), log.go (the request log), expect.go
+// (expected results), check.go (comparing a crawl with them), hostile.go
+// (hostile fixtures and their model), hostile_fixtures.go,
+// hostile_markup.go and hostile_traps.go (the fixtures), hostile_serve.go
+// (serving them), hostile_expect.go (their expected results),
+// hostile_robots.go (robots sites), transport.go (serving in memory).
 package testserver

@@ -40,3 +40,26 @@ func Example() {
 	// <nil>
 	// 3 records at depth 1
 }
+
+// A hostile site served in memory: each fixture behaves as a broken site
+// would, and the expectation says what a crawl must record for it.
+func ExampleNewHostile() {
+	site := testserver.NewHostile(testserver.HostileConfig{Fixtures: testserver.RedirectFixtures})
+	client := &http.Client{
+		Transport:     testserver.Transport{"site.test": site.Handler()},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	resp, err := client.Get("http://site.test/redir/self")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	resp.Body.Close()
+	fmt.Println(resp.StatusCode, resp.Header.Get("Location"))
+
+	want := site.Expect("/", 1).Records["/redir/self"]
+	fmt.Println(want.Status, want.Err, want.Error)
+	// Output:
+	// 302 /redir/self
+	// 302 true redirect loop
+}

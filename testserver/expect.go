@@ -1,42 +1,75 @@
 package testserver
 
 import (
-	"fmt"
 	"mime"
 	"slices"
 	"strings"
+	"time"
 )
 
-// Outcome is what a crawl must record for one URL.
+// Outcome is what a crawl must record for one URL. The same type carries
+// what a crawl did record, for Compare; fields marked "where got sets it"
+// are compared only when the recorded outcome fills them in.
 type Outcome struct {
 	// Depth is the number of link hops from the seed along the shortest
 	// path; following a redirect is not a hop.
 	Depth int
-	// Status is the HTTP status of the response, 0 when robots.txt
-	// disallows the URL.
+	// Status is the HTTP status of the response: 0 when there was none
+	// (robots.txt kept the URL from being requested, or no answer came
+	// before the timeout).
 	Status int
 	// Err reports whether the record carries an error: robots-disallowed,
-	// a 4xx/5xx status, or a redirect past the redirect limit.
+	// a status that is not 2xx (redirects aside), a redirect past the
+	// redirect limit, back to itself or unusable, a timeout.
 	Err bool
-	// Redirect is the normalized target of a 3xx response: a path on this
-	// site, or an absolute URL on another host.
+	// Error is a part of the record's error message that identifies the
+	// failure ("timeout after", "http status 429", "redirect loop"); empty
+	// when any error (or none) will do. In a recorded outcome it is the
+	// whole message. Compared where got sets it.
+	Error string
+	// Redirect is the final_url of a 3xx record: the normalized Location (a
+	// path on this site, or an absolute URL on another host), or the URL's
+	// own path when there is no usable Location. Compared where got sets
+	// it.
 	Redirect string
-	// Robots reports that robots.txt disallows the URL: it is recorded with
-	// status 0 and an error and never requested.
+	// Robots reports that robots.txt kept the URL from being requested: it
+	// disallows it, or robots.txt could not be read (5xx, 429, no answer)
+	// so the host counts as disallowed. Recorded with status 0 and an
+	// error; never requested.
 	Robots bool
-	// Title is the decoded <title> of an HTML 2xx page.
+	// Title is the decoded <title> of an HTML 2xx page; compared when not
+	// empty.
 	Title string
-	// ContentType is the media type of the response (no parameters); empty
-	// for redirects and robots-disallowed URLs.
+	// ContentType is the media type of the response (no parameters, lower
+	// case, sniffed when the response has none); empty for redirects
+	// without a body and for URLs that got no response. Compared where got
+	// sets it.
 	ContentType string
+	// Truncated reports that the body was longer than the crawl's MaxBody
+	// and was cut there (the record's bytes are then MaxBody). Always
+	// compared.
+	Truncated bool
+	// Transient reports a failure the crawler retries although its status
+	// does not say so: a timeout.
+	Transient bool
+	// Attempts is the number of requests for the URL, where it is known: 1,
+	// 1+retries for a failure retried to the end, N+1 for a page that fails
+	// N times before it succeeds. 0 means not predicted. Compared where
+	// both set it.
+	Attempts int
+	// RetryWait is the least time between two requests for the URL: the
+	// Retry-After it answers with. Checked by CheckLog.
+	RetryWait time.Duration
 }
 
-// Retried reports whether the crawler retries this outcome (5xx and 429),
-// so that its URL is requested 1+retries times.
-func (o Outcome) Retried() bool { return o.Status >= 500 || o.Status == 429 }
+// Retried reports whether the crawler retries this outcome (timeouts, 408,
+// 429 and 5xx), so that its URL is requested 1+retries times.
+func (o Outcome) Retried() bool {
+	return o.Transient || o.Status >= 500 || o.Status == 429 || o.Status == 408
+}
 
 // Crawl describes the crawl an Expectation is computed for: host scope,
-// robots.txt obeyed, breadth first.
+// breadth first.
 type Crawl struct {
 	// Seed is the canonical path (with query) the crawl starts from.
 	Seed string
@@ -47,7 +80,38 @@ type Crawl struct {
 	// is recorded with an error and its target is not queued. 0 means
 	// DefaultMaxRedirects; negative means no redirect is followed.
 	MaxRedirects int
+
+	// The fields below describe the crawler's other limits. Hostile and
+	// robots sites use them; a generated site is small and reliable enough
+	// not to need them.
+
+	// Retries is how many times a transient failure is retried.
+	Retries int
+	// Timeout is the per-request timeout (0: DefaultTimeout): a fixture
+	// slower than this times out.
+	Timeout time.Duration
+	// MaxBody is the most body bytes read (0: DefaultMaxBody). Only the
+	// size fixtures are larger than 16 KiB; smaller values are not
+	// modelled for other pages.
+	MaxBody int64
+	// MaxRepeats drops links whose path has one segment more than this
+	// many times (0: DefaultMaxRepeats; negative: no limit).
+	MaxRepeats int
+	// UserAgent is the crawler's User-Agent; its product token (before the
+	// first "/" or space, lower case) picks the robots.txt group. "" means
+	// the token "crawl".
+	UserAgent string
+	// IgnoreRobots skips robots.txt and <meta name="robots"> nofollow.
+	IgnoreRobots bool
 }
+
+// Defaults of the crawler's limits that Crawl assumes.
+const (
+	DefaultTimeout    = 30 * time.Second
+	DefaultMaxBody    = 10 << 20
+	DefaultMaxRepeats = 2
+	DefaultAgentToken = "crawl"
+)
 
 // Expectation is what a crawl of the site must produce.
 type Expectation struct {
@@ -55,14 +119,22 @@ type Expectation struct {
 	// Records holds one outcome per URL the crawl must record, keyed by the
 	// normalized path with query (scheme and host left out).
 	Records map[string]Outcome
-	// Never lists, sorted, the site's paths that a correct crawl never
-	// requests: robots-disallowed, beyond the depth limit, out of scope,
-	// only linked from pages that are not parsed, or only named by link
-	// look-alikes.
+	// Never lists, sorted, paths that a correct crawl never requests:
+	// robots-disallowed, beyond the depth limit, out of scope, only linked
+	// from pages that are not parsed, only named by link look-alikes, or
+	// (on hostile sites) the next page of a trap and session-id spellings
+	// of a page already fetched.
 	Never []string
 	// External lists, sorted, the absolute URLs on other hosts that the site
 	// links or redirects to. A host-scoped crawl never requests them.
 	External []string
+	// Support holds the requests a correct crawl makes that are not
+	// records, with their counts: robots.txt and where it redirects. nil
+	// means robots.txt once.
+	Support map[string]int
+	// MinGap is the least time between the starts of two consecutive page
+	// requests (robots.txt's Crawl-delay); 0 for none. Checked by CheckLog.
+	MinGap time.Duration
 }
 
 // Expect is ExpectCrawl for a crawl from seedPath to maxDepth with the
@@ -75,7 +147,14 @@ func (s *Site) Expect(seedPath string, maxDepth int) Expectation {
 // It walks the same model the handler serves: links are followed only from
 // HTML 2xx pages, a link is one hop, a redirect target is queued at the
 // redirect's depth, and every URL is fetched once at its shortest depth.
+//
+// On hostile and robots sites the walk also applies the crawler's other
+// rules (Crawl's limits, robots.txt failures, dedup keys, repeated
+// segments, meta robots nofollow); see expectHostile.
 func (s *Site) ExpectCrawl(c Crawl) Expectation {
+	if s.hostile != nil {
+		return s.expectHostile(c)
+	}
 	maxRedirects := c.MaxRedirects
 	switch {
 	case maxRedirects == 0:
@@ -191,85 +270,14 @@ func (e Expectation) Paths() []string {
 	return paths
 }
 
-// maxProblems bounds the problems listed in one Compare or CheckRequests
-// error.
-const maxProblems = 20
-
-func problemsError(what string, problems []string) error {
-	if len(problems) == 0 {
-		return nil
-	}
-	slices.Sort(problems)
-	n := len(problems)
-	if n > maxProblems {
-		problems = append(problems[:maxProblems], fmt.Sprintf("... and %d more", n-maxProblems))
-	}
-	return fmt.Errorf("%s: %d problems:\n%s", what, n, strings.Join(problems, "\n"))
-}
-
-// Compare checks records of a crawl against the expectation: the same keys,
-// and for each the same Depth, Status and Err; the same Title for HTML 2xx
-// pages. Redirect, ContentType and Robots are compared only where got sets
-// them, so a caller that cannot observe them may leave them zero. The error
-// lists the differences, sorted, at most maxProblems of them.
-func (e Expectation) Compare(got map[string]Outcome) error {
-	var problems []string
-	for p, w := range e.Records {
-		g, ok := got[p]
-		if !ok {
-			problems = append(problems, fmt.Sprintf("%s: missing, want %+v", p, w))
-			continue
-		}
-		if g.Depth != w.Depth || g.Status != w.Status || g.Err != w.Err ||
-			(w.Title != "" && g.Title != w.Title) ||
-			(g.Redirect != "" && g.Redirect != w.Redirect) ||
-			(g.ContentType != "" && g.ContentType != w.ContentType) ||
-			(g.Robots && !w.Robots) {
-			problems = append(problems, fmt.Sprintf("%s: got %+v, want %+v", p, g, w))
-		}
-	}
-	for p, g := range got {
-		if _, ok := e.Records[p]; !ok {
-			problems = append(problems, fmt.Sprintf("%s: unexpected record %+v", p, g))
-		}
-	}
-	return problemsError("records differ from expectation", problems)
-}
-
-// CheckRequests checks a request log (Site.Requests) against the
-// expectation for a crawl with the given number of retries: robots.txt
-// requested once, every record that is not robots-disallowed requested once
-// (1+retries times when Retried), nothing else requested.
-func (e Expectation) CheckRequests(got map[string]int, retries int) error {
-	var problems []string
-	want := map[string]int{"/robots.txt": 1}
-	for p, o := range e.Records {
-		switch {
-		case o.Robots:
-		case o.Retried():
-			want[p] = 1 + retries
-		default:
-			want[p] = 1
-		}
-	}
-	for p, w := range want {
-		if g := got[p]; g != w {
-			problems = append(problems, fmt.Sprintf("%s: requested %d times, want %d", p, g, w))
-		}
-	}
-	for p, g := range got {
-		if _, ok := want[p]; !ok {
-			problems = append(problems, fmt.Sprintf("%s: requested %d times, want 0", p, g))
-		}
-	}
-	return problemsError("requests differ from expectation", problems)
-}
-
 // Links returns the links a parser must extract from the HTML page at path
 // when the site is served at origin ("http://127.0.0.1:8080"): absolute,
 // normalized, http(s) only, in document order, without duplicates. It
 // returns nil for paths that are not HTML 2xx pages.
 func (s *Site) Links(path, origin string) []string {
+	if s.hostile != nil {
+		return s.hostileLinks(path, origin)
+	}
 	n := s.byPath[path]
 	if n == nil || !n.isHTML2xx() {
 		return nil

@@ -50,10 +50,7 @@ const (
 	AllFeatures = Robots | Files | Redirects | Errors | Variants | External | Decoys | Markup | Query
 )
 
-var featureNames = []struct {
-	f    Features
-	name string
-}{
+var featureNames = []flagName[Features]{
 	{Robots, "robots"},
 	{Files, "files"},
 	{Redirects, "redirects"},
@@ -66,41 +63,58 @@ var featureNames = []struct {
 }
 
 // String returns the comma-separated feature names, "none" or "all".
-func (f Features) String() string {
-	switch f {
-	case 0:
-		return "none"
-	case AllFeatures:
-		return "all"
-	}
-	var names []string
-	for _, fn := range featureNames {
-		if f&fn.f != 0 {
-			names = append(names, fn.name)
-		}
-	}
-	if rest := f &^ AllFeatures; rest != 0 {
-		names = append(names, fmt.Sprintf("0x%x", uint32(rest)))
-	}
-	return strings.Join(names, ",")
-}
+func (f Features) String() string { return flagsString(f, featureNames, AllFeatures) }
 
 // ParseFeatures parses "all", "none", "" (none) or a comma-separated list of
 // feature names (robots, files, redirects, errors, variants, external,
 // decoys, markup, query). Names are case-insensitive; a leading "-" removes
 // a feature, so "all,-variants" is everything but link variants.
 func ParseFeatures(s string) (Features, error) {
-	var f Features
+	return parseFlags(s, "feature", featureNames, AllFeatures)
+}
+
+// flagName names one bit of a flag set such as Features or Fixtures.
+type flagName[F ~uint32] struct {
+	f    F
+	name string
+}
+
+// flagsString returns the comma-separated names of the bits of f, "none" or
+// "all", and unnamed bits in hex.
+func flagsString[F ~uint32](f F, names []flagName[F], all F) string {
+	switch f {
+	case 0:
+		return "none"
+	case all:
+		return "all"
+	}
+	var parts []string
+	for _, fn := range names {
+		if f&fn.f != 0 {
+			parts = append(parts, fn.name)
+		}
+	}
+	if rest := f &^ all; rest != 0 {
+		parts = append(parts, fmt.Sprintf("0x%x", uint32(rest)))
+	}
+	return strings.Join(parts, ",")
+}
+
+// parseFlags parses "all", "none", "" (none) or a comma-separated list of
+// names, case-insensitive; a leading "-" removes bits. what names the kind
+// of flag in errors.
+func parseFlags[F ~uint32](s, what string, names []flagName[F], all F) (F, error) {
+	var f F
 	for part := range strings.SplitSeq(s, ",") {
 		part = strings.ToLower(strings.TrimSpace(part))
 		remove := strings.HasPrefix(part, "-")
 		part = strings.TrimPrefix(part, "-")
-		var bits Features
+		var bits F
 		switch part {
 		case "":
 			continue
 		case "all":
-			bits = AllFeatures
+			bits = all
 		case "none":
 			bits = 0
 			if !remove {
@@ -108,14 +122,14 @@ func ParseFeatures(s string) (Features, error) {
 			}
 		default:
 			found := false
-			for _, fn := range featureNames {
+			for _, fn := range names {
 				if fn.name == part {
 					bits, found = fn.f, true
 					break
 				}
 			}
 			if !found {
-				return 0, fmt.Errorf("unknown feature %q (want all, none or %s)", part, allNames())
+				return 0, fmt.Errorf("unknown %s %q (want all, none or %s)", what, part, joinNames(names))
 			}
 		}
 		if remove {
@@ -127,10 +141,10 @@ func ParseFeatures(s string) (Features, error) {
 	return f, nil
 }
 
-func allNames() string {
-	names := make([]string, len(featureNames))
-	for i, fn := range featureNames {
-		names[i] = fn.name
+func joinNames[F ~uint32](names []flagName[F]) string {
+	parts := make([]string, len(names))
+	for i, fn := range names {
+		parts[i] = fn.name
 	}
-	return strings.Join(names, ", ")
+	return strings.Join(parts, ", ")
 }

@@ -391,5 +391,6 @@ func New(cfg Config) *Site {
 		external:   b.ext,
 		unknown:    make(map[string]*counter),
 		maxUnknown: maxUnknown,
+		log:        requestLog{max: DefaultMaxLog},
 	}
 }

@@ -2,6 +2,7 @@ package testserver
 
 import (
 	"cmp"
+	"context"
 	"net"
 	"net/http"
 	"slices"
@@ -10,12 +11,13 @@ import (
 	"time"
 )
 
-// maxUnknown bounds how many distinct unknown paths the request log keeps;
+// maxUnknown bounds how many distinct paths outside the model (unknown
+// paths, pages of a hostile site's generated families) Requests counts;
 // further ones are counted under UnknownOverflow.
 const maxUnknown = 10000
 
-// UnknownOverflow is the Requests key that counts requests for unknown paths
-// once maxUnknown distinct ones have been logged.
+// UnknownOverflow is the Requests key that counts requests for paths
+// outside the model once maxUnknown distinct ones have been counted.
 const UnknownOverflow = "(other unknown paths)"
 
 // hostForms are the Host-dependent parts of bodies for one Host header.
@@ -30,6 +32,9 @@ type hostForms struct {
 // ones when the Host is unchanged (the common case: one server, one host).
 func (s *Site) formsFor(r *http.Request) *hostForms {
 	host, tls := r.Host, r.TLS != nil
+	if host == "" && r.URL != nil {
+		host = r.URL.Host // a client-side request served in memory
+	}
 	if hf := s.hosts.Load(); hf != nil && hf.host == host && hf.tls == tls {
 		return hf
 	}
@@ -76,8 +81,9 @@ func escapeString(str string) string {
 
 // Handler returns the handler that serves the site: robots.txt, every
 // resource of the model, and 404 for anything else. It records every request
-// (see Requests, Order, MaxInflight). HTML responses wait Latency plus the
-// path's jitter first, or until the request's context is done.
+// (see Requests, Order, MaxInflight, Log). HTML responses of a generated
+// site wait Latency plus the path's jitter first, or until the request's
+// context is done; hostile fixtures behave as their descriptions say.
 func (s *Site) Handler() http.Handler { return http.HandlerFunc(s.serveHTTP) }
 
 func (s *Site) serveHTTP(w http.ResponseWriter, r *http.Request) {
@@ -90,42 +96,56 @@ func (s *Site) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	seq := s.seq.Add(1)
+	lw := &logWriter{ResponseWriter: w}
+	entry := Request{Seq: seq, Method: r.Method, Host: r.Host, UserAgent: r.UserAgent(), Start: time.Now()}
+	entry.Path = s.route(lw, r, seq)
+	entry.End, entry.Status, entry.Bytes = time.Now(), lw.status, lw.bytes
+	s.log.add(entry)
+}
 
+// route serves one request and returns its log key.
+func (s *Site) route(w http.ResponseWriter, r *http.Request, seq int64) string {
 	// The lookup key is the decoded path plus the raw query: a request for
 	// /%70/1 counts as /p/1, so fetching one page twice under two
 	// spellings shows up as two requests of one path.
-	var n *node
-	if r.URL.RawQuery == "" {
-		n = s.byPath[r.URL.Path]
+	key := r.URL.Path
+	if r.URL.RawQuery != "" {
+		key += "?" + r.URL.RawQuery
+	}
+	n := s.byPath[key]
+	var f *fixture
+	var hits int64
+	if n != nil {
+		hits = n.hit(seq)
+		f = n.fx
 	} else {
-		n = s.byPath[r.URL.Path+"?"+r.URL.RawQuery]
+		s.logOther(key, seq)
+		if s.hostile != nil {
+			f = s.hostile.dynamic(s, key)
+		}
+		if f == nil {
+			http.NotFound(w, r)
+			return key
+		}
 	}
-	if n == nil {
-		s.logUnknown(r, seq)
-		http.NotFound(w, r)
-		return
-	}
-	n.hit(seq)
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
-		return
+		return key
 	}
-	if n.delay > 0 {
-		t := time.NewTimer(n.delay)
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-			t.Stop()
-			return
-		}
+	if f != nil {
+		s.serveFixture(w, r, f, hits)
+		return key
+	}
+	if n.delay > 0 && !sleep(r.Context(), n.delay) {
+		return key
 	}
 	hf := s.formsFor(r)
 	h := w.Header()
 	if n.kind == kindRedirect {
 		h["Location"] = []string{n.location(s.nodes, hf)}
 		w.WriteHeader(n.status)
-		return
+		return key
 	}
 	size := len(n.body)
 	for _, ho := range n.holes {
@@ -137,10 +157,22 @@ func (s *Site) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		h["X-Content-Type-Options"] = nosniff
 	}
 	w.WriteHeader(n.status)
-	if r.Method == http.MethodHead {
-		return
+	if r.Method != http.MethodHead {
+		writeBody(w, n, hf)
 	}
-	writeBody(w, n, hf)
+	return key
+}
+
+// sleep waits for d or until ctx is done; it reports whether d passed.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
 }
 
 var nosniff = []string{"nosniff"}
@@ -163,11 +195,9 @@ func writeBody(w http.ResponseWriter, n *node, hf *hostForms) {
 	}
 }
 
-func (s *Site) logUnknown(r *http.Request, seq int64) {
-	key := r.URL.Path
-	if r.URL.RawQuery != "" {
-		key += "?" + r.URL.RawQuery
-	}
+// logOther counts a request for a path that is not a node of the model:
+// an unknown path, or a page of a hostile site's generated families.
+func (s *Site) logOther(key string, seq int64) {
 	s.mu.Lock()
 	c := s.unknown[key]
 	if c == nil {
@@ -236,8 +266,10 @@ func (s *Site) Order() []string {
 // at once since New or the last Reset.
 func (s *Site) MaxInflight() int { return int(s.maxInflight.Load()) }
 
-// Reset clears the request log: counts, order and MaxInflight. Requests in
-// flight during Reset may or may not be counted.
+// Reset clears the request log (counts, order, MaxInflight, Log) and the
+// per-path counters that hostile fixtures answer by (failures before
+// success, session ids), so that the site serves a new crawl as it served
+// the first. Requests in flight during Reset may or may not be counted.
 func (s *Site) Reset() {
 	for _, n := range s.byPath {
 		n.reset()
@@ -246,4 +278,8 @@ func (s *Site) Reset() {
 	clear(s.unknown)
 	s.mu.Unlock()
 	s.maxInflight.Store(0)
+	s.log.reset()
+	if s.hostile != nil {
+		s.hostile.reset()
+	}
 }

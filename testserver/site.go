@@ -82,8 +82,11 @@ type Site struct {
 	seq         atomic.Int64 // request sequence number, for Order
 
 	mu         sync.Mutex
-	unknown    map[string]*counter // requests for paths that are not in the model
+	unknown    map[string]*counter // requests for paths that are not nodes
 	maxUnknown int                 // distinct unknown paths kept; tests lower it
+
+	log     requestLog
+	hostile *hostile // the fixtures of a hostile or robots site; nil for generated sites
 }
 
 // counter counts the requests for one path.
@@ -92,9 +95,11 @@ type counter struct {
 	first atomic.Int64 // sequence number of the first request; 0 = none
 }
 
-func (c *counter) hit(seq int64) {
-	c.hits.Add(1)
+// hit counts a request and returns the path's count including it.
+func (c *counter) hit(seq int64) int64 {
+	n := c.hits.Add(1)
 	c.first.CompareAndSwap(0, seq)
+	return n
 }
 
 func (c *counter) reset() {
@@ -145,6 +150,8 @@ type node struct {
 	holes []hole
 	delay time.Duration
 
+	fx *fixture // how a hostile site serves the node; nil on generated sites
+
 	counter
 }
 
@@ -181,7 +188,8 @@ func delayFor(cfg Config, path string) time.Duration {
 // Config returns the site's configuration with defaults applied.
 func (s *Site) Config() Config { return s.cfg }
 
-// Pages returns the number of normal HTML pages ("/" and /p/N).
+// Pages returns the number of normal HTML pages ("/" and /p/N) of a
+// generated site; 0 for hostile and robots sites.
 func (s *Site) Pages() int { return s.cfg.Pages }
 
 // Paths returns the canonical path (with query) of every resource the site
@@ -196,15 +204,20 @@ func (s *Site) Paths() []string {
 }
 
 // Delay returns how long the handler waits before answering a request for
-// path (zero for unknown paths and non-HTML resources).
+// path (zero for unknown paths and non-HTML resources of generated sites).
 func (s *Site) Delay(path string) time.Duration {
 	if n := s.byPath[path]; n != nil {
+		if n.fx != nil {
+			return n.fx.delay
+		}
 		return n.delay
 	}
 	return 0
 }
 
-// Disallowed reports whether robots.txt disallows path for every user agent.
+// Disallowed reports whether robots.txt disallows path for every user agent
+// on a generated site (hostile and robots sites answer false: their rules
+// depend on the crawl, see ExpectCrawl).
 func (s *Site) Disallowed(path string) bool {
 	for _, p := range s.disallow {
 		if len(path) >= len(p) && path[:len(p)] == p {

@@ -1,15 +1,23 @@
-// Command testserver serves a deterministic synthetic website (package
+// Command testserver serves a deterministic test website (package
 // testserver) for people and benchmark scripts, or prints the records a
 // crawl of it must produce.
 //
 //	testserver [--addr 127.0.0.1:8080] [--pages 100] [--links 10] [--seed 0]
 //	           [--latency 0] [--jitter 0] [--features all]
-//	testserver --expect DEPTH [--addr HOST:PORT] [site flags]
+//	testserver --site hostile [--fixtures all] [--latency 1s] [--drip 1s]
+//	           [--large-size 200000000] [--retry-after 2s] [--fail-first 2]
+//	testserver --site robots --robots MODE [--failures 2] [--crawl-delay 2s]
+//	testserver --expect DEPTH [--retries N] [--addr HOST:PORT] [site flags]
 //
-// It serves until SIGINT or SIGTERM, then shuts down gracefully. With
-// --expect it prints the absolute URLs a host-scoped crawl of "/" to DEPTH
-// must record, sorted, one per line, and exits. Exit codes: 0 success,
-// 1 the server could not run, 2 bad command line.
+// --site picks the site: generated (the default: a synthetic site of
+// --pages pages), hostile (fixtures that reproduce broken and hostile
+// sites: slow, huge, redirecting, trapping, failing, malformed) or robots
+// (a small site whose robots.txt behaves as --robots says: rules, 404, 500,
+// 503, 429, hang, redirect, crawl-delay, agent, large, garbage). It serves
+// until SIGINT or SIGTERM, then shuts down gracefully. With --expect it
+// prints the absolute URLs a host-scoped crawl of "/" to DEPTH (with
+// --retries retries) must record, sorted, one per line, and exits. Exit
+// codes: 0 success, 1 the server could not run, 2 bad command line.
 package main
 
 import (
@@ -61,25 +69,39 @@ func exitCode(err error, stderr io.Writer) int {
 // options are the parsed command line.
 type options struct {
 	addr         string
+	site         string // generated, hostile or robots
 	cfg          testserver.Config
+	hostile      testserver.HostileConfig
+	robots       testserver.RobotsConfig
 	expect       int // -1: serve
 	maxRedirects int
+	retries      int
 }
 
 func parseArgs(args []string, stderr io.Writer) (options, error) {
 	fs := flag.NewFlagSet("testserver", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	var o options
-	var features string
+	var features, fixtures, robots string
 	fs.StringVar(&o.addr, "addr", "127.0.0.1:8080", "listen address `host:port`; also the base of --expect URLs")
 	fs.IntVar(&o.cfg.Pages, "pages", testserver.DefaultPages, "number of normal HTML pages")
 	fs.IntVar(&o.cfg.Links, "links", testserver.DefaultLinks, "links per page")
 	fs.Int64Var(&o.cfg.Seed, "seed", 0, "generator seed: the same flags give the same site")
-	fs.DurationVar(&o.cfg.Latency, "latency", 0, "delay of every HTML response")
+	fs.StringVar(&o.site, "site", "generated", "site to serve: generated, hostile or robots")
+	fs.DurationVar(&o.cfg.Latency, "latency", 0, "delay of every HTML response; with --site hostile, of /slow/latency (0 = 1s)")
 	fs.DurationVar(&o.cfg.Jitter, "jitter", 0, "extra per-page delay in [0, jitter), fixed per path")
 	fs.StringVar(&features, "features", "all", "site features: all, none, or a list such as robots,redirects or all,-variants")
 	fs.IntVar(&o.expect, "expect", -1, "print the URLs a crawl of / to this `depth` must record, and exit")
 	fs.IntVar(&o.maxRedirects, "max-redirects", testserver.DefaultMaxRedirects, "redirect limit of the crawl --expect describes (0 = follow none)")
+	fs.IntVar(&o.retries, "retries", 0, "retries of the crawl --expect describes")
+	fs.StringVar(&fixtures, "fixtures", "all", "hostile fixture groups: all, or a list such as slow,traps or all,-size")
+	fs.DurationVar(&o.hostile.Drip, "drip", testserver.DefaultDrip, "hostile: interval between the bytes of /slow/drip")
+	fs.Int64Var(&o.hostile.LargeSize, "large-size", testserver.DefaultLargeSize, "hostile: body `bytes` of /size/large")
+	fs.DurationVar(&o.hostile.RetryAfter, "retry-after", testserver.DefaultRetryAfter, "hostile: Retry-After of the 429 and 503 fixtures (whole seconds)")
+	fs.IntVar(&o.hostile.FailFirst, "fail-first", testserver.DefaultFailFirst, "hostile: failures of /retry/flaky before it succeeds")
+	fs.StringVar(&robots, "robots", "rules", "robots site: how robots.txt behaves (rules, 404, 500, 503, 429, hang, redirect, crawl-delay, agent, large, garbage)")
+	fs.IntVar(&o.robots.Failures, "failures", testserver.DefaultRobotsFailures, "robots site: failed robots.txt requests before the rules (modes 503 and 429)")
+	fs.DurationVar(&o.robots.CrawlDelay, "crawl-delay", testserver.DefaultCrawlDelay, "robots site: Crawl-delay of mode crawl-delay")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fmt.Fprintf(stderr, "usage: testserver [flags]\n\nServes a deterministic synthetic website for crawler tests and benchmarks.\n\nflags:\n")
@@ -96,6 +118,14 @@ func parseArgs(args []string, stderr io.Writer) (options, error) {
 	if o.cfg.Features, err = testserver.ParseFeatures(features); err != nil {
 		return o, usagef("--features: %w", err)
 	}
+	if o.hostile.Fixtures, err = testserver.ParseFixtures(fixtures); err != nil {
+		return o, usagef("--fixtures: %w", err)
+	}
+	if o.robots.Mode, err = testserver.ParseRobotsMode(robots); err != nil {
+		return o, usagef("--robots: %w", err)
+	}
+	o.hostile.Seed, o.robots.Seed = o.cfg.Seed, o.cfg.Seed
+	o.hostile.Latency = o.cfg.Latency
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	switch {
@@ -109,6 +139,16 @@ func parseArgs(args []string, stderr io.Writer) (options, error) {
 		return o, usagef("--expect must be a depth >= 0, got %d", o.expect)
 	case o.maxRedirects < 0:
 		return o, usagef("--max-redirects must not be negative, got %d", o.maxRedirects)
+	case o.retries < 0:
+		return o, usagef("--retries must not be negative, got %d", o.retries)
+	case o.site != "generated" && o.site != "hostile" && o.site != "robots":
+		return o, usagef("--site must be generated, hostile or robots, got %q", o.site)
+	case o.site == "hostile" && o.hostile.Fixtures == 0:
+		return o, usagef("--fixtures selects no fixture group")
+	case o.hostile.Drip <= 0 || o.hostile.LargeSize <= 0 || o.hostile.RetryAfter <= 0 || o.hostile.FailFirst <= 0:
+		return o, usagef("--drip, --large-size, --retry-after and --fail-first must be positive")
+	case o.robots.Failures <= 0 || o.robots.CrawlDelay <= 0:
+		return o, usagef("--failures and --crawl-delay must be positive")
 	}
 	if _, _, err := net.SplitHostPort(o.addr); err != nil {
 		return o, usagef("--addr: %w", err)
@@ -123,11 +163,23 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	site := testserver.New(o.cfg)
+	var site *testserver.Site
+	var what string
+	switch o.site {
+	case "hostile":
+		site = testserver.NewHostile(o.hostile)
+		what = "the hostile site (fixtures " + o.hostile.Fixtures.String() + ")"
+	case "robots":
+		site = testserver.NewRobotsSite(o.robots)
+		what = "the robots site (robots.txt " + o.robots.Mode.String() + ")"
+	default:
+		site = testserver.New(o.cfg)
+		what = fmt.Sprintf("%d pages", site.Pages())
+	}
 	if o.expect >= 0 {
 		return printExpect(site, o, stdout)
 	}
-	return serve(ctx, site, o.addr, stderr)
+	return serve(ctx, site, what, o.addr, stderr)
 }
 
 // printExpect prints the absolute URLs of the records a crawl of "/" to
@@ -137,7 +189,7 @@ func printExpect(site *testserver.Site, o options, stdout io.Writer) error {
 	if maxRedirects == 0 {
 		maxRedirects = -1 // Crawl's 0 means the default; here it means none
 	}
-	e := site.ExpectCrawl(testserver.Crawl{Seed: "/", MaxDepth: o.expect, MaxRedirects: maxRedirects})
+	e := site.ExpectCrawl(testserver.Crawl{Seed: "/", MaxDepth: o.expect, MaxRedirects: maxRedirects, Retries: o.retries})
 	base := baseURL(o.addr)
 	var b strings.Builder
 	for _, p := range e.Paths() {
@@ -177,10 +229,11 @@ func baseURL(addr string) string {
 // shutdownGrace is how long in-flight requests may take after a signal.
 const shutdownGrace = 5 * time.Second
 
-// serve serves site on addr until ctx is done, then shuts down: it stops
-// accepting, waits up to shutdownGrace for requests in flight, then cancels
-// them and closes every connection.
-func serve(ctx context.Context, site *testserver.Site, addr string, stderr io.Writer) error {
+// serve serves site (described by what) on addr until ctx is done, then
+// shuts down: it stops accepting, waits up to shutdownGrace for requests in
+// flight, then cancels them (pages that never answer or never end give up)
+// and closes every connection.
+func serve(ctx context.Context, site *testserver.Site, what, addr string, stderr io.Writer) error {
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", addr)
 	if err != nil {
@@ -193,7 +246,7 @@ func serve(ctx context.Context, site *testserver.Site, addr string, stderr io.Wr
 		ReadHeaderTimeout: 10 * time.Second,
 		BaseContext:       func(net.Listener) context.Context { return base },
 	}
-	fmt.Fprintf(stderr, "serving %d pages at http://%s/\n", site.Pages(), ln.Addr())
+	fmt.Fprintf(stderr, "serving %s at http://%s/\n", what, ln.Addr())
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

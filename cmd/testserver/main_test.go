@@ -52,6 +52,39 @@ func TestExpect(t *testing.T) {
 	}
 }
 
+// TestExpectOtherSites checks --expect for the hostile and robots sites.
+func TestExpectOtherSites(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		site *testserver.Site
+		c    testserver.Crawl
+	}{
+		{"hostile", []string{"--site", "hostile", "--expect", "2", "--retries", "2", "--addr", "127.0.0.1:9"},
+			testserver.NewHostile(testserver.HostileConfig{}), testserver.Crawl{MaxDepth: 2, Retries: 2}},
+		{"hostile traps", []string{"--site", "hostile", "--fixtures", "traps", "--expect", "4", "--addr", "127.0.0.1:9"},
+			testserver.NewHostile(testserver.HostileConfig{Fixtures: testserver.TrapFixtures}), testserver.Crawl{MaxDepth: 4}},
+		{"robots 503", []string{"--site", "robots", "--robots", "503", "--failures", "3", "--expect", "1", "--retries", "2", "--addr", "127.0.0.1:9"},
+			testserver.NewRobotsSite(testserver.RobotsConfig{Mode: testserver.RobotsUnavailable, Failures: 3}), testserver.Crawl{MaxDepth: 1, Retries: 2}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr strings.Builder
+			if err := run(t.Context(), tt.args, &stdout, &stderr); err != nil {
+				t.Fatalf("run(%q) = %v", tt.args, err)
+			}
+			tt.c.Seed = "/"
+			var want strings.Builder
+			for _, p := range tt.site.ExpectCrawl(tt.c).Paths() {
+				want.WriteString("http://127.0.0.1:9" + p + "\n")
+			}
+			if stdout.String() != want.String() || want.Len() == 0 {
+				t.Errorf("run(%q) printed\n%s\nwant\n%s", tt.args, stdout.String(), want.String())
+			}
+		})
+	}
+}
+
 func TestBadCommandLine(t *testing.T) {
 	tests := [][]string{
 		{"--pages", "x"},
@@ -64,6 +97,14 @@ func TestBadCommandLine(t *testing.T) {
 		{"--max-redirects", "-1"},
 		{"--addr", "no-port"},
 		{"extra"},
+		{"--site", "weird"},
+		{"--site", "hostile", "--fixtures", "nope"},
+		{"--site", "hostile", "--fixtures", "none"},
+		{"--site", "robots", "--robots", "418"},
+		{"--large-size", "0"},
+		{"--retry-after", "-1s"},
+		{"--failures", "0"},
+		{"--retries", "-1"},
 	}
 	for _, args := range tests {
 		var stdout, stderr strings.Builder
@@ -90,7 +131,7 @@ func TestHelp(t *testing.T) {
 	if code := exitCode(err, io.Discard); code != 0 {
 		t.Errorf("run(-h) = %v: exit code %d, want 0", err, code)
 	}
-	for _, want := range []string{"usage: testserver", "-addr", "-expect", "-features"} {
+	for _, want := range []string{"usage: testserver", "-addr", "-expect", "-features", "-site", "-fixtures", "-robots"} {
 		if !strings.Contains(stderr.String(), want) {
 			t.Errorf("run(-h) stderr does not mention %q:\n%s", want, stderr.String())
 		}
@@ -151,6 +192,60 @@ func TestServe(t *testing.T) {
 	if resp, err := http.Get(m[1]); err == nil {
 		resp.Body.Close()
 		t.Error("server still answers after shutdown")
+	}
+}
+
+// TestServeOtherSites serves the hostile and robots sites on loopback.
+func TestServeOtherSites(t *testing.T) {
+	tests := []struct {
+		args               []string
+		banner, path, want string
+		status             int
+	}{
+		{[]string{"--site", "hostile", "--fixtures", "redirects,charset"}, "the hostile site (fixtures redirects,charset)",
+			"/redir/self", "", 302},
+		{[]string{"--site", "hostile"}, "the hostile site (fixtures all)", "/types/no-type", "<title>No Content-Type</title>", 200},
+		{[]string{"--site", "robots", "--robots", "503"}, "the robots site (robots.txt 503)", "/robots.txt", "", 503},
+		{[]string{"--site", "robots", "--robots", "crawl-delay", "--crawl-delay", "3s"}, "the robots site (robots.txt crawl-delay)",
+			"/robots.txt", "Crawl-delay: 3\n", 200},
+	}
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	for _, tt := range tests {
+		ctx, cancel := context.WithCancel(t.Context())
+		stderr := &lineWriter{lines: make(chan string, 10)}
+		done := make(chan error, 1)
+		go func() {
+			done <- run(ctx, append([]string{"--addr", "127.0.0.1:0"}, tt.args...), io.Discard, stderr)
+		}()
+		var line string
+		select {
+		case line = <-stderr.lines:
+		case err := <-done:
+			cancel()
+			t.Fatalf("run(%q) returned before serving: %v", tt.args, err)
+		}
+		base, ok := strings.CutPrefix(line, "serving "+tt.banner+" at ")
+		if !ok {
+			cancel()
+			t.Fatalf("run(%q): first stderr line %q", tt.args, line)
+		}
+		resp, err := client.Get(strings.TrimSuffix(base, "/") + tt.path)
+		if err != nil {
+			cancel()
+			t.Fatal(err)
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != tt.status || !strings.Contains(string(body), tt.want) {
+			t.Errorf("run(%q): GET %s = %d %v, body without %q", tt.args, tt.path, resp.StatusCode, err, tt.want)
+		}
+		if tt.args[1] == "hostile" && resp.Header.Get("Content-Type") != "" && tt.path == "/types/no-type" {
+			t.Errorf("GET /types/no-type over the network: Content-Type %q, want none", resp.Header.Get("Content-Type"))
+		}
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("run(%q) after cancel = %v", tt.args, err)
+		}
 	}
 }
 
