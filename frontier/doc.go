@@ -40,7 +40,9 @@
 // nothing queued or leased are forgotten once due, so memory grows with the
 // seen-set (about 38 bytes a URL) and the queue (about 66 bytes a URL plus
 // its strings), not with the number of hosts ever seen; SetHostDelay
-// overrides are kept for the whole crawl.
+// overrides are kept for the whole crawl. That scheduling is not Memory's
+// own: it is frontier/internal/sched, which frontier/disk shares; Memory
+// adds the seen-set and a ring of entries per host and depth.
 //
 // # Concurrency
 //
@@ -81,6 +83,18 @@
 //     at its last lease start plus the new delay.
 //   - Stats and Close: Close wakes every blocked Next with ErrClosed, and
 //     every method called after Close returns ErrClosed.
+//
+// A backend of this module that keeps its scheduling state in the process
+// (which hosts have work, their due times and in-flight counts, the level,
+// the leases) does not write it again: it uses frontier/internal/sched, as
+// Memory and frontier/disk do. The Scheduler there decides what is leased
+// and when, and wakes blocked Next calls; the backend keeps the seen-set
+// and the items, in a storage type of its own with one value per host and
+// depth (Memory: a ring of entries; disk: the bounds of a run of store
+// keys), and puts items in or takes them out where the Scheduler says
+// (the protocol is in that package's doc). A backend whose scheduling
+// state lives elsewhere, shared between processes (Redis), keeps it there
+// and meets the same guarantees on its own.
 //
 // Backends that survive crashes give leases a deadline, hand expired ones
 // out again, and answer ErrStaleLease to their late Complete or Retry.

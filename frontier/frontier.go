@@ -128,3 +128,24 @@ type Frontier interface {
 	// abandoned: a persistent backend hands them out again when reopened.
 	Close() error
 }
+
+// Done is one completion of a batch: a lease and the children found there.
+type Done struct {
+	Lease    Lease
+	Children []Item
+}
+
+// Batcher is implemented by persistent frontiers that commit many
+// completions and an opaque checkpoint in one durable step (frontier/disk).
+// The crawler uses it for exactly-once output: it writes and syncs the
+// records of a batch, then commits their completions with the output's end
+// offset as the checkpoint, and on restart truncates the output to the last
+// committed checkpoint.
+type Batcher interface {
+	// CompleteBatch completes every lease of done and adds its children,
+	// and stores checkpoint, all in one durable step; nothing is committed
+	// when it fails. A stale lease fails the whole batch (ErrStaleLease).
+	CompleteBatch(ctx context.Context, done []Done, checkpoint []byte) (added int, err error)
+	// Checkpoint returns the last committed checkpoint (nil if none).
+	Checkpoint() []byte
+}

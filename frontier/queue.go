@@ -1,0 +1,111 @@
+package frontier
+
+import (
+	"hash/maphash"
+	"time"
+)
+
+// This file holds where Memory keeps its items: a ring of entries per host
+// and depth, which the scheduler (frontier/internal/sched) hands out, and
+// the seen-set. Every function here expects m.mu held.
+
+// add queues the unseen items and returns how many there were.
+func (m *Memory) add(items []Item, now time.Time) int {
+	n := 0
+	for i := range items {
+		it := &items[i]
+		k := maphash.String(m.seed, it.DedupKey())
+		if _, ok := m.seen[k]; ok {
+			continue
+		}
+		m.seen[k] = struct{}{}
+		q, _ := m.s.Push(it.Host, it.Depth, now)
+		q.pushBack(newEntry(*it))
+		n++
+	}
+	return n
+}
+
+// lease hands out the head of the ready host due first. When nothing is
+// leasable, wait is how long until the first ready host is due (0 if no
+// host is ready).
+func (m *Memory) lease(now time.Time) (l Lease, wait time.Duration, ok bool) {
+	h, wait := m.s.Ready(now)
+	if h == nil {
+		return Lease{}, wait, false
+	}
+	depth, q := h.Head()
+	e := q.popFront()
+	id := m.s.Lease(h, now)
+	return Lease{ID: id, Item: e.item(h.Name(), depth)}, 0, true
+}
+
+// entry is a queued item without the fields its place in a host queue
+// already says (Host and Depth), so a queued URL costs 64 bytes plus its
+// strings.
+type entry struct {
+	url, key, parent string
+	attempts, hops   int
+}
+
+func newEntry(it Item) entry {
+	return entry{url: it.URL, key: it.Key, parent: it.Parent, attempts: it.Attempts, hops: it.Hops}
+}
+
+func (e entry) item(host string, depth int) Item {
+	return Item{URL: e.url, Key: e.key, Host: host, Depth: depth, Parent: e.parent, Attempts: e.attempts, Hops: e.hops}
+}
+
+// ring is a FIFO of entries that also takes pushes at the front (Retry):
+// the storage of one host's items of one depth.
+type ring struct {
+	buf  []entry
+	head int
+	n    int
+}
+
+// minRing is the capacity below which a ring never shrinks.
+const minRing = 8
+
+func (r *ring) pushBack(e entry) {
+	if r.n == len(r.buf) {
+		r.resize(max(minRing, 2*len(r.buf)))
+	}
+	r.buf[(r.head+r.n)%len(r.buf)] = e
+	r.n++
+}
+
+func (r *ring) pushFront(e entry) {
+	if r.n == len(r.buf) {
+		r.resize(max(minRing, 2*len(r.buf)))
+	}
+	r.head = (r.head - 1 + len(r.buf)) % len(r.buf)
+	r.buf[r.head] = e
+	r.n++
+}
+
+// popFront removes and returns the oldest entry; an empty ring returns the
+// zero entry.
+func (r *ring) popFront() entry {
+	if r.n == 0 {
+		return entry{}
+	}
+	e := r.buf[r.head]
+	r.buf[r.head] = entry{} // drop the strings for the collector
+	r.head = (r.head + 1) % len(r.buf)
+	r.n--
+	if len(r.buf) > minRing && r.n <= len(r.buf)/4 {
+		r.resize(len(r.buf) / 2)
+	}
+	return e
+}
+
+// resize moves the entries, oldest first, into a buffer of capacity c >= n.
+func (r *ring) resize(c int) {
+	buf := make([]entry, c)
+	if r.n > 0 {
+		k := copy(buf, r.buf[r.head:min(len(r.buf), r.head+r.n)])
+		copy(buf[k:r.n], r.buf)
+	}
+	r.buf, r.head = buf, 0
+}
