@@ -74,9 +74,9 @@ func runCrawl(t *testing.T, cfg crawler.Config, base string) crawlResult {
 
 // check compares a crawl with the site's expectation: every expected URL
 // recorded exactly once with the expected depth, status, error, title,
-// content type and redirect target, nothing else recorded, nothing
-// requested twice (but for retries), and nothing requested that must never
-// be.
+// content type, truncation, attempts and redirect target; nothing else
+// recorded; every request expected (retries counted) and none that must
+// never be; request timing (Crawl-delay, Retry-After) respected.
 func check(t *testing.T, site *testserver.Site, res crawlResult, exp testserver.Expectation, retries int) {
 	t.Helper()
 	if len(res.dups) > 0 {
@@ -90,11 +90,11 @@ func check(t *testing.T, site *testserver.Site, res crawlResult, exp testserver.
 			continue
 		}
 		o := testserver.Outcome{
-			Depth: r.Depth, Status: r.Status, Err: r.Error != "",
-			Title: r.Title, ContentType: r.ContentType,
-			Robots: r.Error == "disallowed by robots.txt",
+			Depth: r.Depth, Status: r.Status, Err: r.Error != "", Error: r.Error,
+			Title: r.Title, ContentType: r.ContentType, Truncated: r.Truncated,
+			Attempts: r.Attempts, Robots: r.Error == "disallowed by robots.txt",
 		}
-		if r.Status >= 300 && r.Status < 400 {
+		if r.Status >= 300 && r.Status < 400 && r.FinalURL != r.URL {
 			o.Redirect = strings.TrimPrefix(r.FinalURL, res.base)
 		}
 		if o.Robots && (r.Status != 0 || r.Attempts != 0) {
@@ -110,6 +110,9 @@ func check(t *testing.T, site *testserver.Site, res crawlResult, exp testserver.
 	}
 	if err := exp.CheckRequests(site.Requests(), retries); err != nil {
 		t.Errorf("requests differ from the expectation:\n%v", err)
+	}
+	if err := exp.CheckLog(site.Log()); err != nil {
+		t.Errorf("request timing differs from the expectation:\n%v", err)
 	}
 }
 

@@ -43,11 +43,14 @@ type Crawler struct {
 	seeds     []frontier.Item
 	scope     *scope
 	robots    *robotsCache
-	failures  *hostCounter // consecutive transient failures per host
-	hostPages *hostCounter // pages started per host, for MaxHostPages
-	pages     *http.Client
+	failures  *hostCounter      // consecutive transient failures per host
+	hostPages *hostCounter      // pages started per host, for MaxHostPages
+	parses    *parseLimiter     // bounds the memory of HTML parses
+	pages     http.RoundTripper // page requests: redirects are recorded, not followed
 	robotsCl  *http.Client
-	ownTr     *http.Transport // the transport the crawler made, closed by Run
+	ownTr     *http.Transport  // the transport the crawler made, closed by Run
+	batcher   frontier.Batcher // fr, when it commits in batches
+	durable   DurableWriter    // out, when fr is a Batcher
 
 	running  atomic.Bool
 	reserved atomic.Int64 // records promised to workers, for MaxPages
@@ -69,7 +72,14 @@ func New(cfg Config, fr frontier.Frontier, out RecordWriter, log *zap.Logger) (*
 		log = zap.NewNop()
 	}
 	cfg = cfg.withDefaults()
+	batcher, _ := fr.(frontier.Batcher)
+	durable, _ := out.(DurableWriter)
+	if batcher != nil && durable == nil {
+		return nil, errors.New("crawler: a frontier that commits in batches needs a DurableWriter for the records")
+	}
 	c := &Crawler{
+		batcher:   batcher,
+		durable:   durable,
 		cfg:       cfg,
 		fr:        fr,
 		out:       out,
@@ -78,13 +88,14 @@ func New(cfg Config, fr frontier.Frontier, out RecordWriter, log *zap.Logger) (*
 		robots:    newRobotsCache(cfg.UserAgent),
 		failures:  newHostCounter(),
 		hostPages: newHostCounter(),
+		parses:    newParseLimiter(),
 	}
 	rt := cfg.Transport
 	if rt == nil {
 		c.ownTr = newTransport(cfg)
 		rt = c.ownTr
 	}
-	c.pages, c.robotsCl = newClients(rt)
+	c.pages, c.robotsCl = rt, newRobotsClient(rt)
 	c.observeClients()
 	for _, s := range cfg.Seeds {
 		norm, err := parser.Normalize(s)
@@ -119,7 +130,8 @@ func (c *Crawler) Stats() Stats {
 // Run starts Concurrency workers and one record writer and returns only
 // after all of them have exited. Shutdown order: stop taking work; let
 // in-flight fetches finish for up to Grace, then abandon them (an abandoned
-// URL gets no record); flush the records; close idle connections. The
+// URL gets no record); write and complete (commit) the records handed to
+// the writer; close idle connections. The
 // frontier and the record writer are the caller's to close.
 func (c *Crawler) Run(ctx context.Context) error {
 	if !c.running.CompareAndSwap(false, true) {
@@ -139,7 +151,7 @@ func (c *Crawler) Run(ctx context.Context) error {
 	fetchCtx, abandon := context.WithCancel(context.WithoutCancel(ctx))
 	defer abandon()
 
-	records := make(chan *store.Record, 4*c.cfg.Concurrency)
+	records := make(chan commit, 4*c.cfg.Concurrency)
 	writerDone := make(chan struct{})
 	var writeErr error
 	var finished atomic.Bool // a worker saw the crawl end by itself
@@ -147,7 +159,8 @@ func (c *Crawler) Run(ctx context.Context) error {
 	var writer sync.WaitGroup
 	writer.Go(func() {
 		defer close(writerDone)
-		writeErr = c.writeRecords(records)
+		// Records handed to the writer are committed even at shutdown.
+		writeErr = c.writeRecords(context.WithoutCancel(ctx), records)
 		if writeErr != nil {
 			stopWork()
 			abandon()
@@ -200,28 +213,6 @@ func (c *Crawler) Run(ctx context.Context) error {
 	return nil
 }
 
-// writeRecords writes records until the channel closes, flushing every
-// FlushInterval and at the end.
-func (c *Crawler) writeRecords(records <-chan *store.Record) error {
-	t := time.NewTicker(c.cfg.FlushInterval)
-	defer t.Stop()
-	for {
-		select {
-		case r, ok := <-records:
-			if !ok {
-				return c.out.Flush()
-			}
-			if err := c.out.Write(r); err != nil {
-				return err
-			}
-		case <-t.C:
-			if err := c.out.Flush(); err != nil {
-				return err
-			}
-		}
-	}
-}
-
 // reserve takes one of the MaxPages records for a worker; false means the
 // limit is reached and the worker should stop.
 func (c *Crawler) reserve() bool {
@@ -251,7 +242,7 @@ func (c *Crawler) unreserve() {
 }
 
 // work is one worker's loop: lease a URL, handle it, repeat.
-func (c *Crawler) work(workCtx, fetchCtx context.Context, records chan<- *store.Record, writerDone <-chan struct{}, finished *atomic.Bool) error {
+func (c *Crawler) work(workCtx, fetchCtx context.Context, records chan<- commit, writerDone <-chan struct{}, finished *atomic.Bool) error {
 	for {
 		if !c.reserve() {
 			finished.Store(true)
@@ -286,20 +277,11 @@ func (c *Crawler) work(workCtx, fetchCtx context.Context, records chan<- *store.
 		}
 		c.observeRecord(o.rec)
 		c.count(o.rec)
+		// The writer writes the record and completes the URL.
 		select {
-		case records <- o.rec:
+		case records <- commit{rec: o.rec, lease: l, children: o.children}:
 		case <-writerDone:
 			return nil
-		}
-		if _, err := c.fr.Complete(fetchCtx, l, o.children); err != nil {
-			if errors.Is(err, frontier.ErrStaleLease) {
-				c.log.Warn("completion of a reclaimed lease dropped", zap.String("url", l.Item.URL))
-				continue
-			}
-			if fetchCtx.Err() != nil {
-				return nil
-			}
-			return fmt.Errorf("frontier: complete %s: %w", l.Item.URL, err)
 		}
 	}
 }

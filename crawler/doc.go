@@ -18,9 +18,13 @@
 //
 // New starts nothing. Run starts Config.Concurrency workers and one record
 // writer, and returns only when all have exited. A URL is "seen" when the
-// frontier queues it and "done" when its record has been handed to the
-// writer and the frontier has completed it; its links are queued in the same
-// completion step. A transient failure with attempts left is not a record:
+// frontier queues it and "done" when the record writer has written its
+// record and completed it in the frontier; its links are queued in the same
+// completion step. With a frontier.Batcher (a persistent frontier) the
+// writer group-commits: it writes the records that are ready, syncs the
+// output (a DurableWriter), and commits their completions with the output's
+// end offset in one step, so a crash loses no record and duplicates none
+// (ResumeOffset tells where to cut the output on restart). A transient failure with attempts left is not a record:
 // the URL goes back to the front of its host's queue and the host waits.
 //
 // A waiting host never holds a worker: politeness waits happen inside the

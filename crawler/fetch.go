@@ -36,17 +36,13 @@ func newTransport(cfg Config) *http.Transport {
 	}
 }
 
-// newClients returns the client for pages, which never follows redirects
-// (the crawl queues their targets), and the client for robots.txt, which
-// follows a few.
-func newClients(rt http.RoundTripper) (pages, robots *http.Client) {
-	pages = &http.Client{
-		Transport: rt,
-		CheckRedirect: func(*http.Request, []*http.Request) error {
-			return http.ErrUseLastResponse
-		},
-	}
-	robots = &http.Client{
+// newRobotsClient returns the client for robots.txt, which follows a few
+// redirects (RFC 9309). Pages are fetched with the RoundTripper itself: the
+// crawl never follows their redirects inside a request (it queues the
+// targets), and http.Client would fail on a Location it cannot parse before
+// the crawler could record the redirect.
+func newRobotsClient(rt http.RoundTripper) *http.Client {
+	return &http.Client{
 		Transport: rt,
 		CheckRedirect: func(_ *http.Request, via []*http.Request) error {
 			if len(via) > robotsMaxRedirects {
@@ -55,7 +51,6 @@ func newClients(rt http.RoundTripper) (pages, robots *http.Client) {
 			return nil
 		},
 	}
-	return pages, robots
 }
 
 // response is what one request produced.
@@ -86,7 +81,7 @@ func putBuf(b *bytes.Buffer) {
 // (up to maxBody bytes); others are counted and discarded. The caller must
 // putBuf(res.body). When the body fails after the headers arrived, fetch
 // returns the response (without a body) and the error.
-func fetch(ctx context.Context, client *http.Client, u, userAgent string, timeout time.Duration, maxBody int64) (*response, error) {
+func fetch(ctx context.Context, rt http.RoundTripper, u, userAgent string, timeout time.Duration, maxBody int64) (*response, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
@@ -95,7 +90,7 @@ func fetch(ctx context.Context, client *http.Client, u, userAgent string, timeou
 	}
 	req.Header.Set("User-Agent", userAgent)
 	req.Header.Set("Accept", "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8")
-	resp, err := client.Do(req)
+	resp, err := rt.RoundTrip(req)
 	if err != nil {
 		return nil, fetchError(err, timeout)
 	}

@@ -89,3 +89,26 @@ func TestTransientStatus(t *testing.T) {
 		}
 	}
 }
+
+func TestCutTags(t *testing.T) {
+	tests := []struct {
+		body  string
+		limit int
+		want  string
+		n     int
+		cut   bool
+	}{
+		{"<a><b>", 5, "<a><b>", 2, false},
+		{"<a><b>", 2, "<a><b>", 2, false},
+		{"<a><b><c>tail", 2, "<a><b>", 2, true},
+		{"x<a>y<b>z<c>", 1, "x<a>y", 1, true},
+		{"no tags", 0, "no tags", 0, false},
+		{"<a>", 0, "", 0, true},
+	}
+	for _, tt := range tests {
+		got, n, cut := cutTags([]byte(tt.body), tt.limit)
+		if string(got) != tt.want || n != tt.n || cut != tt.cut {
+			t.Errorf("cutTags(%q, %d) = %q, %d, %v; want %q, %d, %v", tt.body, tt.limit, got, n, cut, tt.want, tt.n, tt.cut)
+		}
+	}
+}

@@ -237,7 +237,7 @@ func (c *Crawler) observeClients() {
 	if obs == nil {
 		return
 	}
-	c.pages.Transport = &observedTransport{next: c.pages.Transport, obs: obs}
+	c.pages = &observedTransport{next: c.pages, obs: obs}
 	c.robotsCl.Transport = &observedTransport{next: c.robotsCl.Transport, obs: obs, robots: true}
 }
 

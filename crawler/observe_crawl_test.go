@@ -271,8 +271,15 @@ func TestErrorKindsOfFailures(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			seed := tt.seed(t)
+			// Only the stall needs a short timeout; the other failures
+			// come fast, and a short limit could beat a slow TLS
+			// handshake on a loaded machine.
+			timeout := 30 * time.Second
+			if tt.want == "timeout" {
+				timeout = 200 * time.Millisecond
+			}
 			records, events, _ := observedCrawl(t, crawler.Config{
-				Seeds: []string{seed}, Retries: 0, IgnoreRobots: !tt.robots, Timeout: 200 * time.Millisecond,
+				Seeds: []string{seed}, Retries: 0, IgnoreRobots: !tt.robots, Timeout: timeout,
 			}, zap.NewNop())
 			r := records[seed]
 			if r == nil || r.ErrorKind != tt.want {

@@ -18,21 +18,21 @@ func TestRateSpacing(t *testing.T) {
 		t.Run(fmt.Sprint(rate), func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				site := testserver.New(testserver.Config{Pages: 30, Links: 4, Seed: 9})
-				rec := &requestTimes{h: site.Handler()}
 				res := runCrawl(t, crawler.Config{
 					Seeds: []string{"http://site.test/"}, MaxDepth: 2,
 					Concurrency: 8, PerHost: 8, Rate: rate,
-					Transport: memTransport{"site.test": rec},
+					Transport: testserver.Transport{"site.test": site.Handler()},
 				}, "http://site.test")
 				check(t, site, res, site.Expect("/", 2), 0)
 				want := time.Duration(float64(time.Second) / rate)
-				gaps := rec.gaps()
+				log := site.Log()
+				gaps := testserver.Gaps(log, nil)
 				if len(gaps) < 5 {
-					t.Fatalf("only %d requests", len(gaps)+1)
+					t.Fatalf("only %d requests", len(log))
 				}
 				for i, g := range gaps {
 					if g < want {
-						t.Errorf("request %d (%s) came %v after the previous one, want at least %v", i+1, rec.paths[i+1], g, want)
+						t.Errorf("request %d came %v after the previous one, want at least %v", i+1, g, want)
 					}
 				}
 			})

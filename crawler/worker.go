@@ -108,7 +108,11 @@ func (c *Crawler) handle(ctx context.Context, l *frontier.Lease) (outcome, error
 		}
 		fail(rec, kind, fmt.Sprintf("http status %d", res.status))
 	case res.body != nil:
-		page, err := parser.Parse(res.body.Bytes(), res.rawType, u)
+		page, cut, err := c.parses.parse(ctx, res.body.Bytes(), res.rawType, u)
+		if cut {
+			rec.Truncated = true
+			log.Debug("page cut for parsing", zap.Int("max_tags", maxTags))
+		}
 		if err != nil {
 			fail(rec, KindOther, fmt.Sprintf("parse: %v", err))
 			break

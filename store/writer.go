@@ -28,7 +28,8 @@ const maxScratch = 1 << 20
 type Writer struct {
 	bw     *bufio.Writer
 	gz     *gzip.Writer // nil unless the output is gzip
-	file   *os.File     // nil unless Open created a file
+	file   *os.File     // nil unless Open or Resume opened a file
+	offset int64        // bytes of whole lines handed to bw, from the file's start
 	enc    *encoder
 	closed bool
 }
@@ -50,13 +51,7 @@ func Open(path string, stdout io.Writer) (*Writer, error) {
 	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
-		// The path is in our message already; keep only the reason
-		// (errors.Is still sees it, e.g. fs.ErrNotExist).
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err
-		}
-		return nil, fmt.Errorf("open output %s: %w", path, err)
+		return nil, fmt.Errorf("open output %s: %w", path, pathless(err))
 	}
 	w := &Writer{file: f, enc: newEncoder()}
 	if strings.HasSuffix(path, ".gz") {
@@ -66,6 +61,60 @@ func Open(path string, stdout io.Writer) (*Writer, error) {
 		w.bw = bufio.NewWriterSize(f, bufSize)
 	}
 	return w, nil
+}
+
+// Resume reopens the plain JSONL file at path to go on writing after offset,
+// for a crawl that resumes: the file is cut to offset first, dropping a torn
+// last line and the lines whose URLs were never committed as done, and
+// writes append from there. A missing file is created when offset is 0. It
+// is an error for the file to be shorter than offset (it was edited or
+// replaced since), and for path to be "-" or a ".gz" file, which cannot be
+// cut at a committed offset.
+func Resume(path string, offset int64) (*Writer, error) {
+	if path == "-" || strings.HasSuffix(path, ".gz") {
+		return nil, fmt.Errorf("resume output %s: a resumable output must be a plain file (not stdout, not .gz)", path)
+	}
+	flags := os.O_WRONLY
+	if offset == 0 {
+		flags |= os.O_CREATE
+	}
+	f, err := os.OpenFile(path, flags, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("resume output %s: %w", path, pathless(err))
+	}
+	fi, err := f.Stat()
+	if err == nil && fi.Size() < offset {
+		err = fmt.Errorf("it has %d bytes, fewer than the %d already committed: was it edited or replaced?", fi.Size(), offset)
+	}
+	if err == nil {
+		err = f.Truncate(offset)
+	}
+	if err == nil {
+		_, err = f.Seek(offset, io.SeekStart)
+	}
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("resume output %s: %w", path, err), f.Close())
+	}
+	return &Writer{file: f, bw: bufio.NewWriterSize(f, bufSize), enc: newEncoder(), offset: offset}, nil
+}
+
+// Offset is where the next line will start: the bytes of whole lines
+// written since the file's start, buffered ones included (after Flush they
+// are all in the file). Meaningful for plain files and writers given to
+// NewWriter, not for gzip.
+func (w *Writer) Offset() int64 { return w.offset }
+
+// Sync flushes the buffered lines and commits the file to stable storage
+// (fsync), so that they survive a power loss. For stdout and writers given
+// to NewWriter it only flushes.
+func (w *Writer) Sync() error {
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	if w.file == nil {
+		return nil
+	}
+	return w.file.Sync()
 }
 
 // NewWriter returns a Writer of uncompressed JSON lines to w. Close flushes
@@ -94,7 +143,8 @@ func (w *Writer) Write(r *Record) error {
 			return err
 		}
 	}
-	_, err = w.bw.Write(line)
+	n, err := w.bw.Write(line)
+	w.offset += int64(n)
 	return err
 }
 
@@ -134,6 +184,16 @@ func (w *Writer) Close() error {
 		if ferr := w.file.Close(); err == nil {
 			err = ferr
 		}
+	}
+	return err
+}
+
+// pathless drops the path from an *fs.PathError, which our messages name
+// already; errors.Is still sees the reason (e.g. fs.ErrNotExist).
+func pathless(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
 	}
 	return err
 }

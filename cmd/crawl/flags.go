@@ -25,6 +25,7 @@ type options struct {
 
 	progress        string  // auto, always or never
 	quiet           bool    // no summary, no automatic progress line
+	state           string  // --state DIR
 	report          string  // --report FILE
 	metrics         string  // --metrics ADDR
 	failOnErrorRate float64 // 0 = off
@@ -63,6 +64,7 @@ func newFlagSet(o *options) *flag.FlagSet {
 	})
 	fs.Func("include", "follow only links matching `RE` (repeatable; any may match)", regexpList(&c.Include))
 	fs.Func("exclude", "never follow links matching `RE` (repeatable)", regexpList(&c.Exclude))
+	fs.StringVar(&o.state, "state", "", "keep the crawl's state in `DIR`: rerunning with the same DIR resumes it (needs --out FILE)")
 	fs.StringVar(&o.out, "out", "-", "JSONL output `FILE` (- = stdout; a .gz suffix writes gzip)")
 	fs.DurationVar(&c.Timeout, "timeout", crawler.DefaultTimeout, "per-request time limit, body included")
 	fs.IntVar(&c.Retries, "retries", 2, "retries for transient failures (network errors, timeouts, 408, 429, 5xx)")

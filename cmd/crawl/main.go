@@ -18,8 +18,6 @@ import (
 
 	"github.com/crawl-dev/crawl/crawler"
 	"github.com/crawl-dev/crawl/crawler/report"
-	"github.com/crawl-dev/crawl/frontier"
-	"github.com/crawl-dev/crawl/store"
 )
 
 // Exit codes.
@@ -32,15 +30,18 @@ const (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	go func() {
-		// After the first signal, a second one kills the process at once.
-		<-ctx.Done()
-		stop()
-	}()
+	ctx, stop := signalContext()
 	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(exitCode(err, os.Stderr))
+}
+
+// signalContext is cancelled by SIGINT or SIGTERM. After the first signal
+// the handlers are reset, so a second one kills the process at once.
+func signalContext() (context.Context, context.CancelFunc) {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	context.AfterFunc(ctx, stop)
+	return ctx, stop
 }
 
 // exitCode maps run's error to the exit status, printing it as one line.
@@ -56,6 +57,7 @@ func exitCode(err error, stderr io.Writer) int {
 func exitStatus(err error) (code int, msg string) {
 	var ue usageError
 	var re errorRateError
+	var le lockedError
 	switch {
 	case err == nil:
 		return exitOK, ""
@@ -63,6 +65,8 @@ func exitStatus(err error) (code int, msg string) {
 		return exitOK, ""
 	case errors.As(err, &ue):
 		return exitUsage, fmt.Sprintf("crawl: %v (see crawl --help)", err)
+	case errors.As(err, &le):
+		return exitLocked, "crawl: " + err.Error()
 	case errors.Is(err, context.Canceled):
 		return exitInterrupted, "crawl: interrupted"
 	case errors.As(err, &re):
@@ -102,13 +106,16 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			return usageError{err}
 		}
 	}
-	out, err := store.Open(o.out, stdout)
+	fr, out, err := openCrawl(o, stdout)
+	if errors.Is(err, errFinished) {
+		fmt.Fprintf(stderr, "crawl: the crawl in --state %s has already finished; nothing to do\n", o.state)
+		return discard(repFile)
+	}
 	if err != nil {
-		return errors.Join(usageError{err}, discard(repFile))
+		return errors.Join(err, discard(repFile))
 	}
 	agg := report.New()
 	o.cfg.Observer = agg
-	fr := frontier.NewMemory(o.cfg.Policy())
 	c, err := crawler.New(o.cfg, fr, out, log)
 	if err != nil {
 		return errors.Join(usageError{err}, out.Close(), fr.Close(), discard(repFile))

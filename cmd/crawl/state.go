@@ -1,0 +1,92 @@
+package main
+
+import (
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/crawl-dev/crawl/crawler"
+	"github.com/crawl-dev/crawl/frontier"
+	"github.com/crawl-dev/crawl/frontier/disk"
+	"github.com/crawl-dev/crawl/store"
+)
+
+// exitLocked is the exit status when another crawl holds the --state
+// directory.
+const exitLocked = 5
+
+// lockedError is a --state directory in use by another running crawl.
+type lockedError struct{ err error }
+
+func (e lockedError) Error() string { return e.err.Error() }
+func (e lockedError) Unwrap() error { return e.err }
+
+// errFinished says the crawl of a --state directory had already finished.
+var errFinished = errors.New("finished")
+
+// openCrawl opens the frontier and the output the command line asks for:
+// in memory with a fresh output, or, with --state, the persistent frontier
+// in DIR and the output cut back to the last committed record. It returns
+// errFinished (and nothing to close) when that crawl had already finished.
+func openCrawl(o *options, stdout io.Writer) (frontier.Frontier, *store.Writer, error) {
+	if o.state == "" {
+		out, err := store.Open(o.out, stdout)
+		if err != nil {
+			return nil, nil, usageError{err}
+		}
+		return frontier.NewMemory(o.cfg.Policy()), out, nil
+	}
+	if o.out == "-" || strings.HasSuffix(o.out, ".gz") {
+		return nil, nil, usagef("--state needs --out FILE, a plain file: a resumed crawl cuts it back to its last committed record (not stdout, not .gz)")
+	}
+	if err := os.MkdirAll(o.state, 0o755); err != nil {
+		return nil, nil, usagef("--state %s: %v", o.state, err)
+	}
+	fp, err := fingerprint(o)
+	if err != nil {
+		return nil, nil, usageError{err}
+	}
+	fr, err := disk.Open(filepath.Join(o.state, "frontier"), o.cfg.Policy(), disk.Options{Fingerprint: fp})
+	switch {
+	case errors.Is(err, disk.ErrLocked):
+		return nil, nil, lockedError{fmt.Errorf("--state %s is in use by another crawl that is still running", o.state)}
+	case errors.Is(err, disk.ErrMismatch):
+		return nil, nil, usagef("--state %s belongs to another crawl (other seeds, --depth, --scope, --include, --exclude or --out); use a new directory", o.state)
+	case err != nil:
+		return nil, nil, usagef("--state %s: %v", o.state, err)
+	}
+	if fr.Finished() {
+		return nil, nil, errors.Join(errFinished, fr.Close())
+	}
+	offset, err := crawler.ResumeOffset(fr)
+	if err == nil {
+		var out *store.Writer
+		if out, err = store.Resume(o.out, offset); err == nil {
+			return fr, out, nil
+		}
+	}
+	return nil, nil, errors.Join(usageError{err}, fr.Close())
+}
+
+// fingerprint identifies a crawl: what decides which URLs it records and
+// where. Resuming with another fingerprint is refused; flags that only
+// change how fast or how politely it goes may differ between runs.
+func fingerprint(o *options) ([]byte, error) {
+	out, err := filepath.Abs(o.out)
+	if err != nil {
+		return nil, fmt.Errorf("--out %s: %w", o.out, err)
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "seeds=%q\ndepth=%d\nscope=%s\nout=%q\n", o.cfg.Seeds, o.cfg.MaxDepth, o.cfg.Scope, out)
+	for _, re := range o.cfg.Include {
+		fmt.Fprintf(h, "include=%q\n", re.String())
+	}
+	for _, re := range o.cfg.Exclude {
+		fmt.Fprintf(h, "exclude=%q\n", re.String())
+	}
+	return h.Sum(nil), nil
+}
