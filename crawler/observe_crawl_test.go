@@ -89,27 +89,6 @@ func observedCrawl(t *testing.T, cfg crawler.Config, log *zap.Logger) (map[strin
 	return records, events, c.Stats()
 }
 
-// wantErrorKind is the error_kind a record of the test site must carry.
-func wantErrorKind(path string, o testserver.Outcome) string {
-	switch {
-	case path == "/cycle/b":
-		// /cycle/a redirects here and this redirects back to it. (The
-		// site's Expect does not count this as an error; the crawler does.)
-		return "redirect_loop"
-	case !o.Err:
-		return ""
-	case o.Robots:
-		return "robots_disallowed"
-	case o.Status >= 500:
-		return "http_5xx"
-	case o.Status >= 400:
-		return "http_4xx"
-	case o.Status >= 300:
-		return "too_many_redirects"
-	}
-	return "other"
-}
-
 // TestObserverSeesEverything crawls a site with every feature deep enough
 // to meet each of its errors, and checks the events against the site's
 // request log and expectation: one request event per request served, with
@@ -136,7 +115,7 @@ func TestObserverSeesEverything(t *testing.T) {
 		if !ok {
 			continue
 		}
-		if want := wantErrorKind(path, o); r.ErrorKind != want {
+		if want := o.ErrorKind(); r.ErrorKind != want {
 			t.Errorf("%s: error_kind %q (error %q), want %q", path, r.ErrorKind, r.Error, want)
 		}
 		if got := events.records[u]; got.String() != r.ErrorKind {

@@ -68,6 +68,30 @@ func (o Outcome) Retried() bool {
 	return o.Transient || o.Status >= 500 || o.Status == 429 || o.Status == 408
 }
 
+// ErrorKind is the error_kind the crawler's record of this outcome carries
+// (its classification of the error), "" for an outcome without error.
+func (o Outcome) ErrorKind() string {
+	switch {
+	case !o.Err:
+		return ""
+	case o.Robots && strings.Contains(o.Error, "unavailable"):
+		return "robots_unavailable"
+	case o.Robots:
+		return "robots_disallowed"
+	case strings.Contains(o.Error, "redirect loop"):
+		return "redirect_loop"
+	case strings.Contains(o.Error, "timeout"):
+		return "timeout"
+	case o.Status >= 500:
+		return "http_5xx"
+	case o.Status >= 400:
+		return "http_4xx"
+	case o.Status >= 300 && o.Redirect != "" && !strings.Contains(o.Error, "unusable location"):
+		return "too_many_redirects"
+	}
+	return "other" // an unusable Location, a 3xx without one, ...
+}
+
 // Crawl describes the crawl an Expectation is computed for: host scope,
 // breadth first.
 type Crawl struct {
@@ -176,8 +200,9 @@ func (s *Site) ExpectCrawl(c Crawl) Expectation {
 
 	dist := make([]int32, len(s.nodes))
 	hops := make([]int32, len(s.nodes))
+	via := make([]int32, len(s.nodes)) // the redirect a node was queued by
 	for i := range dist {
-		dist[i] = -1
+		dist[i], via[i] = -1, -1
 	}
 	done := make([]bool, len(s.nodes))
 	// Level-synchronous breadth-first search in which a redirect target
@@ -200,13 +225,15 @@ func (s *Site) ExpectCrawl(c Crawl) Expectation {
 			o := s.outcome(n, int(d))
 			switch {
 			case n.kind == kindRedirect && n.target >= 0:
-				if int(hops[u]) >= maxRedirects {
-					o.Err = true
-					break
-				}
 				t := n.target
-				if dist[t] < 0 || d < dist[t] {
-					dist[t], hops[t] = d, hops[u]+1
+				switch {
+				case t == u || (hops[u] > 0 && via[u] == t):
+					// Back to itself or to the URL that redirected here.
+					o.Err, o.Error = true, "redirect loop"
+				case int(hops[u]) >= maxRedirects:
+					o.Err = true
+				case dist[t] < 0 || d < dist[t]:
+					dist[t], hops[t], via[t] = d, hops[u]+1, u
 					level = append(level, t)
 				}
 			case n.isHTML2xx() && int(d) < c.MaxDepth:

@@ -56,7 +56,7 @@ func TestExpectProperties(t *testing.T) {
 		{"/r/home", Outcome{Depth: 1, Status: 302, Redirect: "/"}},
 		{"/long/10", Outcome{Depth: e.Records["/long/0"].Depth, Status: 301, Err: true, Redirect: "/long/11"}},
 		{"/moved/chain", Outcome{Depth: e.Records["/chain/0"].Depth, Status: 200, Title: s.byPath["/moved/chain"].title, ContentType: "text/html"}},
-		{"/cycle/b", Outcome{Depth: e.Records["/cycle/a"].Depth, Status: 307, Redirect: "/cycle/a"}},
+		{"/cycle/b", Outcome{Depth: e.Records["/cycle/a"].Depth, Status: 307, Err: true, Error: "redirect loop", Redirect: "/cycle/a"}},
 		{"/r/out", Outcome{Depth: e.Records["/r/out"].Depth, Status: 302, Redirect: "http://127.0.0.2:1/moved"}},
 		{"/error/0", Outcome{Depth: e.Records["/error/0"].Depth, Status: 500, Err: true, ContentType: "text/html"}},
 		{"/doc/0.pdf", Outcome{Depth: e.Records["/doc/0.pdf"].Depth, Status: 200, ContentType: "application/pdf"}},

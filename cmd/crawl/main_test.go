@@ -5,12 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -152,19 +150,7 @@ func TestStdoutOutput(t *testing.T) {
 // TestInterrupted checks that a cancelled crawl exits with the interrupted
 // code and leaves only whole lines.
 func TestInterrupted(t *testing.T) {
-	site := testserver.New(testserver.Config{Pages: 2000, Links: 10, Seed: 2, Latency: 5 * time.Millisecond})
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	// Interrupt once the crawl is under way: at the server's 20th request.
-	var served atomic.Int32
-	h := site.Handler()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if served.Add(1) == 20 {
-			cancel()
-		}
-		h.ServeHTTP(w, r)
-	}))
-	defer srv.Close()
+	ctx, srv := interruptedAt(t, 20)
 	out := filepath.Join(t.TempDir(), "out.jsonl")
 	code, _, stderr := runCLI(t, ctx, "", "--seed", srv.URL+"/", "--depth", "5", "--out", out, "--grace", "50ms", "--log-level", "error")
 	if code != exitInterrupted {
@@ -286,18 +272,7 @@ func TestExitFailed(t *testing.T) {
 // TestInterruptedReport checks the summary and report of an interrupted
 // crawl.
 func TestInterruptedReport(t *testing.T) {
-	site := testserver.New(testserver.Config{Pages: 2000, Links: 10, Seed: 2, Latency: 5 * time.Millisecond})
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var served atomic.Int32
-	h := site.Handler()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if served.Add(1) == 20 {
-			cancel()
-		}
-		h.ServeHTTP(w, r)
-	}))
-	defer srv.Close()
+	ctx, srv := interruptedAt(t, 20)
 	dir := t.TempDir()
 	out, rep := filepath.Join(dir, "out.jsonl"), filepath.Join(dir, "report.json")
 	code, _, stderr := runCLI(t, ctx, "", "--seed", srv.URL+"/", "--depth", "5", "--out", out, "--report", rep,
@@ -313,4 +288,26 @@ func TestInterruptedReport(t *testing.T) {
 		t.Errorf("report: exit_code %v, outcome %v, records %v; want 3, interrupted, %d",
 			r["exit_code"], r["outcome"], r["records"], countRecords(t, out))
 	}
+}
+
+// interruptedAt serves a large, slow test site and returns a context that
+// is cancelled when the server gets its n-th request: the crawl is under
+// way.
+func interruptedAt(t *testing.T, n int64) (context.Context, *httptest.Server) {
+	t.Helper()
+	site := testserver.New(testserver.Config{Pages: 2000, Links: 10, Seed: 2, Latency: 5 * time.Millisecond})
+	cs := &countingServer{h: site.Handler()}
+	fired := cs.arm(n)
+	srv := httptest.NewServer(cs)
+	t.Cleanup(srv.Close)
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	go func() {
+		select {
+		case <-fired:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	return ctx, srv
 }
