@@ -109,6 +109,9 @@ func (c *Crawler) handle(ctx context.Context, l *frontier.Lease) (outcome, error
 		fail(rec, kind, fmt.Sprintf("http status %d", res.status))
 	case res.body != nil:
 		page, cut, err := c.parses.parse(ctx, res.body.Bytes(), res.rawType, u)
+		if ctx.Err() != nil {
+			return outcome{}, nil // abandoned at shutdown while waiting to parse
+		}
 		if cut {
 			rec.Truncated = true
 			log.Debug("page cut for parsing", zap.Int("max_tags", maxTags))

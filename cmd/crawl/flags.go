@@ -211,6 +211,10 @@ Examples:
       --metrics 127.0.0.1:9464 --report report.json --fail-on-error-rate 0.05 --quiet \
       --out pages.jsonl.gz
 
+  # Resumable: killed or stopped at any moment, the same command continues
+  # where it was, and every URL gets exactly one record:
+  crawl --seed https://example.com/ --depth 5 --state /var/lib/crawl/example --out example.jsonl
+
 Records go to --out; everything else to stderr: logs, a progress line while
 stderr is a terminal, and a summary when the crawl ends (also when it is
 interrupted; --quiet leaves it out).
@@ -226,7 +230,9 @@ Exit status:
   1  the crawl could not go on (e.g. the output could not be written)
   2  bad command line
   3  interrupted by SIGINT or SIGTERM; the records written are whole lines
+     (with --state, run the same command again to resume)
   4  the crawl completed, but more records than --fail-on-error-rate allows
      had an error (everything was written: records, summary, report)
+  5  the --state directory is in use by another running crawl
 `)
 }
