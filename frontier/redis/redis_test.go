@@ -1,0 +1,17 @@
+package redis
+
+import (
+	"testing"
+	"time"
+
+	"github.com/crawl-dev/crawl/frontier"
+	"github.com/crawl-dev/crawl/frontier/frontiertest"
+)
+
+func TestConformance(t *testing.T) {
+	c := testClient(t)
+	frontiertest.RunOptions(t, frontiertest.Options{Resolution: time.Millisecond},
+		func(t *testing.T, p frontier.Policy) frontier.Frontier {
+			return openTest(t, c, newCrawlID(t, c), p, Options{})
+		})
+}

@@ -1,0 +1,232 @@
+package redis
+
+import goredis "github.com/redis/go-redis/v9"
+
+// The scripts run atomically in Redis (EVALSHA, loaded on first use). Every
+// key a script touches is passed in KEYS, all under the crawl's hash tag so
+// a crawl is one Cluster slot; the Go side computes them, and where a key
+// depends on state it reads first (the host of a lease, the host Next
+// picks), the script checks that state again and answers "moved" or "not
+// leasable" when it changed. All times are the Redis server's TIME, in
+// milliseconds.
+//
+// The ready zset scores a host by its head depth and due time:
+// depth*2^37 + (due - epoch), exact in a double for depths up to MaxDepth
+// and due times up to 4.3 years after the crawl began. Its lowest score is
+// the host to lease next: the shallowest head, the earliest due.
+
+// prelude holds the functions the scripts share.
+const prelude = `
+local SHIFT = 137438953472
+local function num(v) return tonumber(v) or 0 end
+local function fmt(x) return string.format('%.0f', x) end
+local function nowms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+local function cfg(kmeta)
+  local c = redis.call('HMGET', kmeta, 'max', 'delay', 'epoch')
+  return num(c[1]), num(c[2]), num(c[3])
+end
+local function due(kh, defdelay)
+  local h = redis.call('HMGET', kh, 'last', 'blocked', 'delay')
+  local d = defdelay
+  if h[3] then d = tonumber(h[3]) end
+  return math.max(num(h[1]) + d, num(h[2]))
+end
+-- place puts host in ready, scored by its head depth and due time, when it
+-- has queued items and a free slot, and takes it out otherwise.
+local function place(kmeta, kready, kh, kd, host)
+  local max, defdelay, epoch = cfg(kmeta)
+  local head = redis.call('ZRANGE', kd, 0, 0)
+  if #head == 0 or num(redis.call('HGET', kh, 'inflight')) >= max then
+    redis.call('ZREM', kready, host)
+    return
+  end
+  local rel = due(kh, defdelay) - epoch
+  if rel < 0 then rel = 0 elseif rel >= SHIFT then rel = SHIFT - 1 end
+  redis.call('ZADD', kready, fmt(tonumber(head[1]) * SHIFT + rel), host)
+end
+-- pend adds n to the pending count of depth; lv holds the depths whose
+-- count is positive, so its lowest member is the level.
+local function pend(kmeta, kpd, klv, depth, n)
+  local c = redis.call('HINCRBY', kpd, depth, n)
+  if c <= 0 then
+    redis.call('HDEL', kpd, depth)
+    redis.call('ZREM', klv, depth)
+  elseif c == n then
+    redis.call('ZADD', klv, depth, depth)
+  end
+  redis.call('HINCRBY', kmeta, 'pending', n)
+end
+-- enqueue adds one item if its dedup key is unseen and returns 1 if so.
+local function enqueue(kmeta, kpd, klv, kready, ks, kh, kd, kq, field, host, depth, rec)
+  if redis.call('HSETNX', ks, field, '') == 0 then return 0 end
+  redis.call('RPUSH', kq, rec)
+  redis.call('ZADD', kd, depth, depth)
+  redis.call('HINCRBY', kmeta, 'queued', 1)
+  redis.call('HINCRBY', kmeta, 'seen', 1)
+  pend(kmeta, kpd, klv, depth, 1)
+  place(kmeta, kready, kh, kd, host)
+  return 1
+end
+-- split parses a stored lease: depth ":" len(host) ":" host record.
+local function split(v)
+  local a = string.find(v, ':', 1, true)
+  local b = string.find(v, ':', a + 1, true)
+  local n = tonumber(string.sub(v, a + 1, b - 1))
+  return string.sub(v, 1, a - 1), string.sub(v, b + 1, b + n), string.sub(v, b + n + 1)
+end
+-- release ends lease id of host: the host has one lease less.
+local function release(kleases, kinflight, kh, id)
+  redis.call('HDEL', kinflight, id)
+  redis.call('ZREM', kleases, id)
+  redis.call('HINCRBY', kh, 'inflight', -1)
+end
+`
+
+// openSrc creates the crawl's configuration if it is new and returns it.
+// KEYS: meta. ARGV: max, delay (ms), bucket bits.
+const openSrc = prelude + `
+if redis.call('HEXISTS', KEYS[1], 'max') == 0 then
+  redis.call('HSET', KEYS[1], 'max', ARGV[1], 'delay', ARGV[2], 'bits', ARGV[3],
+    'epoch', fmt(nowms()), 'pending', 0, 'queued', 0, 'seen', 0, 'done', 0)
+end
+return redis.call('HMGET', KEYS[1], 'max', 'delay', 'bits', 'epoch')
+`
+
+// addSrc enqueues the unseen items and returns how many were new.
+// KEYS: meta pd lv ready, then per item: seen-bucket host depths queue.
+// ARGV: per item: field host depth record.
+const addSrc = prelude + `
+local added = 0
+for i = 0, #ARGV / 4 - 1 do
+  local k, a = 4 + 4 * i, 4 * i
+  added = added + enqueue(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], KEYS[k + 4],
+    ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4])
+end
+return added
+`
+
+// claimSrc leases the head item of a host Next picked, if it is still
+// leasable: its head is at the level and it is due. It answers {1, id,
+// record} or {0} (not leasable, the host's place repaired).
+// KEYS: meta lv ready leases inflight ids host depths queue.
+// ARGV: host depth ttl (ms).
+const claimSrc = prelude + `
+local host, depth = ARGV[1], ARGV[2]
+local score = redis.call('ZSCORE', KEYS[3], host)
+local level = redis.call('ZRANGE', KEYS[2], 0, 0)
+local max, defdelay = cfg(KEYS[1])
+local now = nowms()
+if not score or #level == 0 or level[1] ~= depth or math.floor(tonumber(score) / SHIFT) ~= tonumber(depth)
+  or num(redis.call('HGET', KEYS[7], 'inflight')) >= max or due(KEYS[7], defdelay) > now then
+  place(KEYS[1], KEYS[3], KEYS[7], KEYS[8], host)
+  return {0}
+end
+local rec = redis.call('LPOP', KEYS[9])
+if not rec then
+  redis.call('ZREM', KEYS[8], depth)
+  place(KEYS[1], KEYS[3], KEYS[7], KEYS[8], host)
+  return {0}
+end
+if redis.call('LLEN', KEYS[9]) == 0 then redis.call('ZREM', KEYS[8], depth) end
+redis.call('HINCRBY', KEYS[7], 'inflight', 1)
+redis.call('HSET', KEYS[7], 'last', fmt(now))
+local id = redis.call('INCR', KEYS[6])
+redis.call('HSET', KEYS[5], id, depth .. ':' .. #host .. ':' .. host .. rec)
+redis.call('ZADD', KEYS[4], fmt(now + tonumber(ARGV[3])), id)
+redis.call('HINCRBY', KEYS[1], 'queued', -1)
+place(KEYS[1], KEYS[3], KEYS[7], KEYS[8], host)
+return {1, id, rec}
+`
+
+// completeSrc ends a lease, counts its item done and enqueues the unseen
+// children. It answers {0, added}, {-1} for a stale lease, or {-2, host,
+// depth} when the lease belongs to another host or depth than the keys.
+// KEYS: meta pd lv ready leases inflight host depths, then per child:
+// seen-bucket host depths queue. ARGV: id host depth, then per child:
+// field host depth record.
+const completeSrc = prelude + `
+local v = redis.call('HGET', KEYS[6], ARGV[1])
+if not v then return {-1} end
+local depth, host = split(v)
+if host ~= ARGV[2] or depth ~= ARGV[3] then return {-2, host, depth} end
+local added = 0
+for i = 0, (#ARGV - 3) / 4 - 1 do
+  local k, a = 8 + 4 * i, 3 + 4 * i
+  added = added + enqueue(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], KEYS[k + 4],
+    ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4])
+end
+release(KEYS[5], KEYS[6], KEYS[7], ARGV[1])
+redis.call('HINCRBY', KEYS[1], 'done', 1)
+pend(KEYS[1], KEYS[2], KEYS[3], depth, -1)
+place(KEYS[1], KEYS[4], KEYS[7], KEYS[8], host)
+return {0, added}
+`
+
+// requeueSrc ends a lease and puts its item back at the front of its
+// host's queue at its depth. Retry (ARGV[4] "retry") stores the record
+// passed and blocks the host for the wait; reclaim ("reclaim") stores the
+// leased record, and only if the lease's deadline has passed. It answers
+// {0}, {-1} for a stale lease, {-2, host, depth} as completeSrc, or {-3}
+// when a lease to reclaim is not expired.
+// KEYS: meta ready leases inflight host depths queue.
+// ARGV: id host depth mode wait (ms) record.
+const requeueSrc = prelude + `
+local v = redis.call('HGET', KEYS[4], ARGV[1])
+if not v then return {-1} end
+local depth, host, rec = split(v)
+if host ~= ARGV[2] or depth ~= ARGV[3] then return {-2, host, depth} end
+local now = nowms()
+if ARGV[4] == 'reclaim' then
+  local deadline = redis.call('ZSCORE', KEYS[3], ARGV[1])
+  if deadline and tonumber(deadline) > now then return {-3} end
+  redis.call('HINCRBY', KEYS[1], 'reclaimed', 1)
+else
+  rec = ARGV[6]
+  local until_ = now + tonumber(ARGV[5])
+  if until_ > num(redis.call('HGET', KEYS[5], 'blocked')) then
+    redis.call('HSET', KEYS[5], 'blocked', fmt(until_))
+  end
+end
+release(KEYS[3], KEYS[4], KEYS[5], ARGV[1])
+redis.call('LPUSH', KEYS[7], rec)
+redis.call('ZADD', KEYS[6], depth, depth)
+redis.call('HINCRBY', KEYS[1], 'queued', 1)
+place(KEYS[1], KEYS[2], KEYS[5], KEYS[6], host)
+return {0}
+`
+
+// extendSrc moves a held lease's deadline to now+ttl; it answers 0, or -1
+// for a stale lease. KEYS: leases inflight. ARGV: id ttl (ms).
+const extendSrc = prelude + `
+if redis.call('HEXISTS', KEYS[2], ARGV[1]) == 0 then return -1 end
+redis.call('ZADD', KEYS[1], fmt(nowms() + tonumber(ARGV[2])), ARGV[1])
+return 0
+`
+
+// delaySrc sets a host's delay between lease starts.
+// KEYS: meta ready host depths. ARGV: host delay (ms).
+const delaySrc = prelude + `
+redis.call('HSET', KEYS[3], 'delay', ARGV[2])
+place(KEYS[1], KEYS[2], KEYS[3], KEYS[4], ARGV[1])
+return 0
+`
+
+// scripts are the loaded scripts of one Frontier.
+type scripts struct {
+	open, add, claim, complete, requeue, extend, delay *goredis.Script
+}
+
+func newScripts() *scripts {
+	return &scripts{
+		open:     goredis.NewScript(openSrc),
+		add:      goredis.NewScript(addSrc),
+		claim:    goredis.NewScript(claimSrc),
+		complete: goredis.NewScript(completeSrc),
+		requeue:  goredis.NewScript(requeueSrc),
+		extend:   goredis.NewScript(extendSrc),
+		delay:    goredis.NewScript(delaySrc),
+	}
+}
