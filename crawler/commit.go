@@ -63,13 +63,23 @@ func ResumeOffset(b frontier.Batcher) (int64, error) {
 //     completions together with the output's end offset in one durable
 //     step, so that after a crash the output is cut back to the last
 //     commit and every URL ends up with exactly one record;
-//   - on other frontiers, one Complete per record, with the output
-//     flushed every FlushInterval.
+//   - on a shared frontier (a frontier.Extender, whose leases can be
+//     reclaimed by another process), one Complete per record first, and
+//     the record is written only when the completion succeeded: a stale
+//     completion means the lease was reclaimed and its new holder records
+//     the URL. The trade-off: a crash between the completion and the write
+//     loses that one record (the URL is done in the frontier). Writing
+//     first would instead duplicate records whenever a lease lapsed;
+//     renewal makes lapses rare but not impossible, and a shared crawl has
+//     no common output to cut back on restart;
+//   - on other frontiers, write then one Complete per record, with the
+//     output flushed every FlushInterval.
 //
 // It returns when in closes (after a last commit and flush) or at the first
 // error. Frontier calls use ctx, which shutdown does not cancel: records
-// written are committed.
-func (c *Crawler) writeRecords(ctx context.Context, in <-chan commit) error {
+// written are committed. Completions that fail for a frontier outage are
+// retried with backoff (the record is written once) until stop ends.
+func (c *Crawler) writeRecords(ctx, stop context.Context, in <-chan commit) error {
 	if c.batcher != nil {
 		return c.groupCommit(ctx, in)
 	}
@@ -81,10 +91,16 @@ func (c *Crawler) writeRecords(ctx context.Context, in <-chan commit) error {
 			if !ok {
 				return c.out.Flush()
 			}
+			if c.extender != nil {
+				if err := c.completeShared(ctx, stop, cm); err != nil {
+					return err
+				}
+				continue
+			}
 			if err := c.out.Write(cm.rec); err != nil {
 				return err
 			}
-			if err := c.complete(ctx, cm); err != nil {
+			if err := c.complete(ctx, stop, cm); err != nil {
 				return err
 			}
 		case <-t.C:
@@ -95,9 +111,53 @@ func (c *Crawler) writeRecords(ctx context.Context, in <-chan commit) error {
 	}
 }
 
+// completeLease calls Complete through outages, until stop ends. A
+// Complete that failed for an outage may have been applied with its reply
+// lost. When the retry then finds the lease stale although the lease
+// cannot have expired (a frontier that is not an Extender, or less than
+// LeaseTTL since a time before its deadline was last set), the stale lease
+// is this crawler's own completion and counts as a success.
+func (c *Crawler) completeLease(ctx, stop context.Context, cm commit) error {
+	defer c.release(cm.lease)
+	failed := false
+	err := c.persist(stop, "complete", func() error {
+		_, err := c.fr.Complete(ctx, cm.lease, cm.children)
+		failed = failed || transientFrontierErr(err)
+		return err
+	})
+	if failed && errors.Is(err, frontier.ErrStaleLease) &&
+		(c.leases == nil || c.leases.unexpired(cm.lease.ID, c.extender.LeaseTTL())) {
+		c.log.Info("completion applied before its reply was lost", zap.String("url", cm.lease.Item.URL))
+		return nil
+	}
+	if errors.Is(err, frontier.ErrStaleLease) && c.leases != nil {
+		c.loseLease(cm.lease, "complete") // while still held: warns once
+	}
+	return err
+}
+
+// completeShared completes one URL's lease on a shared frontier, then
+// writes its record if the completion succeeded.
+func (c *Crawler) completeShared(ctx, stop context.Context, cm commit) error {
+	err := c.completeLease(ctx, stop, cm)
+	if errors.Is(err, frontier.ErrStaleLease) {
+		c.unreserve()
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("frontier: complete %s: %w", cm.lease.Item.URL, err)
+	}
+	if err := c.out.Write(cm.rec); err != nil {
+		return err
+	}
+	c.observeRecord(cm.rec)
+	c.count(cm.rec)
+	return nil
+}
+
 // complete ends one URL's lease on a frontier without batches.
-func (c *Crawler) complete(ctx context.Context, cm commit) error {
-	_, err := c.fr.Complete(ctx, cm.lease, cm.children)
+func (c *Crawler) complete(ctx, stop context.Context, cm commit) error {
+	err := c.completeLease(ctx, stop, cm)
 	if errors.Is(err, frontier.ErrStaleLease) {
 		// Another worker owns the URL now (a lease that expired):
 		// its record is already written, which the frontier's lease
@@ -155,6 +215,9 @@ func (c *Crawler) commitBatch(ctx context.Context, batch []frontier.Done) error 
 	}
 	if _, err := c.batcher.CompleteBatch(ctx, batch, cp); err != nil {
 		return fmt.Errorf("frontier: commit %d records: %w", len(batch), err)
+	}
+	for _, d := range batch {
+		c.release(d.Lease)
 	}
 	return nil
 }

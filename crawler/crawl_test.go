@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
 
 	"github.com/crawl-dev/crawl/crawler"
@@ -39,14 +40,26 @@ func crawl(t *testing.T, site *testserver.Site, cfg crawler.Config) crawlResult 
 // cfg.Transport serves from memory.
 func runCrawl(t *testing.T, cfg crawler.Config, base string) crawlResult {
 	t.Helper()
+	fr := frontier.NewMemory(cfg.Policy())
+	defer fr.Close()
+	return runCrawlOn(t, cfg, base, fr)
+}
+
+// runCrawlOn is runCrawl on the frontier fr.
+func runCrawlOn(t *testing.T, cfg crawler.Config, base string, fr frontier.Frontier) crawlResult {
+	t.Helper()
+	return runCrawlLog(t, cfg, base, fr, zaptest.NewLogger(t))
+}
+
+// runCrawlLog is runCrawlOn with the logger log.
+func runCrawlLog(t *testing.T, cfg crawler.Config, base string, fr frontier.Frontier, log *zap.Logger) crawlResult {
+	t.Helper()
 	if cfg.BackoffBase == 0 {
 		cfg.BackoffBase, cfg.BackoffMax = time.Millisecond, 4*time.Millisecond
 	}
 	var buf bytes.Buffer
 	w := store.NewWriter(&buf)
-	fr := frontier.NewMemory(cfg.Policy())
-	defer fr.Close()
-	c, err := crawler.New(cfg, fr, w, zaptest.NewLogger(t))
+	c, err := crawler.New(cfg, fr, w, log)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
@@ -79,6 +92,18 @@ func runCrawl(t *testing.T, cfg crawler.Config, base string) crawlResult {
 // never be; request timing (Crawl-delay, Retry-After) respected.
 func check(t *testing.T, site *testserver.Site, res crawlResult, exp testserver.Expectation, retries int) {
 	t.Helper()
+	checkRecords(t, res, exp, retries)
+	if err := exp.CheckRequests(site.Requests(), retries); err != nil {
+		t.Errorf("requests differ from the expectation:\n%v", err)
+	}
+	if err := exp.CheckLog(site.Log()); err != nil {
+		t.Errorf("request timing differs from the expectation:\n%v", err)
+	}
+}
+
+// checkRecords is the records part of check.
+func checkRecords(t *testing.T, res crawlResult, exp testserver.Expectation, retries int) {
+	t.Helper()
 	if len(res.dups) > 0 {
 		t.Errorf("URLs recorded more than once: %v", res.dups)
 	}
@@ -107,12 +132,6 @@ func check(t *testing.T, site *testserver.Site, res crawlResult, exp testserver.
 	}
 	if err := exp.Compare(got); err != nil {
 		t.Errorf("records differ from the expectation:\n%v", err)
-	}
-	if err := exp.CheckRequests(site.Requests(), retries); err != nil {
-		t.Errorf("requests differ from the expectation:\n%v", err)
-	}
-	if err := exp.CheckLog(site.Log()); err != nil {
-		t.Errorf("request timing differs from the expectation:\n%v", err)
 	}
 }
 

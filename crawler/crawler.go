@@ -48,9 +48,12 @@ type Crawler struct {
 	parses    *parseLimiter     // bounds the memory of HTML parses
 	pages     http.RoundTripper // page requests: redirects are recorded, not followed
 	robotsCl  *http.Client
-	ownTr     *http.Transport  // the transport the crawler made, closed by Run
-	batcher   frontier.Batcher // fr, when it commits in batches
-	durable   DurableWriter    // out, when fr is a Batcher
+	ownTr     *http.Transport   // the transport the crawler made, closed by Run
+	batcher   frontier.Batcher  // fr, when it commits in batches
+	durable   DurableWriter     // out, when fr is a Batcher
+	extender  frontier.Extender // fr, when its leases expire (shared)
+	leases    *leaseSet         // leases held, renewed on an Extender
+	outage    outage            // frontier outage state, for the log
 
 	running  atomic.Bool
 	reserved atomic.Int64 // records promised to workers, for MaxPages
@@ -74,12 +77,14 @@ func New(cfg Config, fr frontier.Frontier, out RecordWriter, log *zap.Logger) (*
 	cfg = cfg.withDefaults()
 	batcher, _ := fr.(frontier.Batcher)
 	durable, _ := out.(DurableWriter)
+	extender, _ := fr.(frontier.Extender)
 	if batcher != nil && durable == nil {
 		return nil, errors.New("crawler: a frontier that commits in batches needs a DurableWriter for the records")
 	}
 	c := &Crawler{
 		batcher:   batcher,
 		durable:   durable,
+		extender:  extender,
 		cfg:       cfg,
 		fr:        fr,
 		out:       out,
@@ -89,6 +94,9 @@ func New(cfg Config, fr frontier.Frontier, out RecordWriter, log *zap.Logger) (*
 		failures:  newHostCounter(),
 		hostPages: newHostCounter(),
 		parses:    newParseLimiter(),
+	}
+	if extender != nil {
+		c.leases = newLeaseSet()
 	}
 	rt := cfg.Transport
 	if rt == nil {
@@ -133,6 +141,12 @@ func (c *Crawler) Stats() Stats {
 // URL gets no record); write and complete (commit) the records handed to
 // the writer; close idle connections. The
 // frontier and the record writer are the caller's to close.
+//
+// On a frontier.Extender, Run also starts one renewer that extends every
+// lease held every LeaseTTL/3 until Run returns. When the frontier is
+// unreachable (an error other than its own answers), frontier calls are
+// retried with backoff until ctx ends (Grace after it for the completions
+// of records handed to the writer): an outage pauses the crawl.
 func (c *Crawler) Run(ctx context.Context) error {
 	if !c.running.CompareAndSwap(false, true) {
 		return errors.New("crawler: Run called twice")
@@ -151,6 +165,14 @@ func (c *Crawler) Run(ctx context.Context) error {
 	fetchCtx, abandon := context.WithCancel(context.WithoutCancel(ctx))
 	defer abandon()
 
+	var renewer sync.WaitGroup
+	if c.extender != nil {
+		renewCtx, stopRenew := context.WithCancel(context.WithoutCancel(ctx))
+		renewer.Go(func() { c.renew(renewCtx) })
+		defer renewer.Wait()
+		defer stopRenew()
+	}
+
 	records := make(chan commit, 4*c.cfg.Concurrency)
 	writerDone := make(chan struct{})
 	var writeErr error
@@ -160,7 +182,7 @@ func (c *Crawler) Run(ctx context.Context) error {
 	writer.Go(func() {
 		defer close(writerDone)
 		// Records handed to the writer are committed even at shutdown.
-		writeErr = c.writeRecords(context.WithoutCancel(ctx), records)
+		writeErr = c.writeRecords(context.WithoutCancel(ctx), fetchCtx, records)
 		if writeErr != nil {
 			stopWork()
 			abandon()
@@ -178,29 +200,29 @@ func (c *Crawler) Run(ctx context.Context) error {
 		})
 	}
 
-	// Grace: once ctx ends, in-flight fetches have Grace to finish.
-	workersDone := make(chan struct{})
+	// Grace: once ctx ends, in-flight fetches, and the completions of the
+	// records handed to the writer (during a frontier outage), have Grace
+	// to finish.
 	var grace sync.WaitGroup
 	grace.Go(func() {
 		select {
-		case <-workersDone:
+		case <-writerDone:
 		case <-ctx.Done():
 			t := time.NewTimer(c.cfg.Grace)
 			defer t.Stop()
 			select {
-			case <-workersDone:
+			case <-writerDone:
 			case <-t.C:
-				c.log.Warn("abandoning in-flight fetches after grace period", zap.Duration("grace", c.cfg.Grace))
+				c.log.Warn("abandoning in-flight work after grace period", zap.Duration("grace", c.cfg.Grace))
 				abandon()
 			}
 		}
 	})
 
 	workErr := workers.Wait()
-	close(workersDone)
-	grace.Wait()
 	close(records)
 	writer.Wait()
+	grace.Wait()
 
 	switch {
 	case writeErr != nil:
@@ -241,6 +263,21 @@ func (c *Crawler) unreserve() {
 	}
 }
 
+// retryLease puts a lease back through an outage. A stale lease is dropped
+// (another worker owns the URL); an error is returned only when the crawl
+// cannot go on.
+func (c *Crawler) retryLease(ctx context.Context, l frontier.Lease, wait time.Duration) error {
+	err := c.persist(ctx, "retry", func() error { return c.fr.Retry(ctx, l, wait) })
+	switch {
+	case err == nil, ctx.Err() != nil:
+		return nil
+	case errors.Is(err, frontier.ErrStaleLease):
+		c.loseLease(l, "retry")
+		return nil
+	}
+	return fmt.Errorf("frontier: retry %s: %w", l.Item.URL, err)
+}
+
 // work is one worker's loop: lease a URL, handle it, repeat.
 func (c *Crawler) work(workCtx, fetchCtx context.Context, records chan<- commit, writerDone <-chan struct{}, finished *atomic.Bool) error {
 	for {
@@ -248,7 +285,13 @@ func (c *Crawler) work(workCtx, fetchCtx context.Context, records chan<- commit,
 			finished.Store(true)
 			return nil
 		}
-		l, err := c.fr.Next(workCtx)
+		var l frontier.Lease
+		var asked time.Time // when the Next call that leased l started
+		err := c.persist(workCtx, "next", func() (err error) {
+			asked = time.Now()
+			l, err = c.fr.Next(workCtx)
+			return err
+		})
 		if err != nil {
 			c.unreserve()
 			switch {
@@ -260,27 +303,43 @@ func (c *Crawler) work(workCtx, fetchCtx context.Context, records chan<- commit,
 			}
 			return fmt.Errorf("frontier: %w", err)
 		}
+		c.hold(l, asked)
 		o, err := c.handle(fetchCtx, &l)
 		if err != nil {
+			c.release(l)
 			c.unreserve()
 			return err
+		}
+		if c.lost(l) {
+			// The lease expired and was reclaimed during the fetch:
+			// another worker owns the URL now (warned by the renewer).
+			c.release(l)
+			c.unreserve()
+			continue
 		}
 		if o.rec == nil {
 			// Retried, or abandoned at shutdown: no record yet.
 			c.unreserve()
 			if o.requeue {
-				if err := c.fr.Retry(fetchCtx, l, o.wait); err != nil && fetchCtx.Err() == nil {
-					return fmt.Errorf("frontier: retry %s: %w", l.Item.URL, err)
+				if err := c.retryLease(fetchCtx, l, o.wait); err != nil {
+					c.release(l)
+					return err
 				}
 			}
+			c.release(l)
 			continue
 		}
-		c.observeRecord(o.rec)
-		c.count(o.rec)
+		if c.extender == nil {
+			// On a shared frontier the writer counts the record once
+			// its completion succeeded.
+			c.observeRecord(o.rec)
+			c.count(o.rec)
+		}
 		// The writer writes the record and completes the URL.
 		select {
 		case records <- commit{rec: o.rec, lease: l, children: o.children}:
 		case <-writerDone:
+			c.release(l)
 			return nil
 		}
 	}

@@ -27,6 +27,34 @@
 // (ResumeOffset tells where to cut the output on restart). A transient failure with attempts left is not a record:
 // the URL goes back to the front of its host's queue and the host waits.
 //
+// # Shared frontiers and outages
+//
+// On a frontier.Extender (a frontier shared by several processes, whose
+// leases expire unless renewed), Run also starts one renewer that extends
+// every lease the crawler holds (leased by a worker, in a fetch, or waiting
+// in the writer's queue) every LeaseTTL/3. A lease the frontier no longer
+// holds (ErrStaleLease) is lost: another process owns the URL now, so its
+// result is dropped and a warning is logged once. The writer then completes
+// a lease before it writes the record, and writes it only if the completion
+// succeeded: a reclaimed lease is never recorded twice, at the cost that a
+// crash between the completion and the write loses that one record
+// (renewal makes lapsed leases rare; writing first would duplicate a record
+// at every lapse, and there is no shared output to cut back on restart).
+// Other frontiers keep write-then-complete (or group commit).
+//
+// A frontier that fails for another reason than its own answers (ErrDone,
+// ErrClosed, ErrStaleLease) or a context's end, such as Redis being down,
+// pauses the crawl rather than ending it: Next, Complete and Retry are
+// retried with exponential backoff (capped at BackoffMax) until ctx ends
+// (Grace after it for the completions of records already fetched), Extend
+// at the renewer's next tick. The outage is logged once as a warning and
+// its end once. A failed completion is retried, so a record is written
+// once. A completion applied by the frontier whose reply was lost comes
+// back stale on the retry: on a shared frontier it counts as this crawler's
+// own when the lease cannot have expired yet (less than LeaseTTL since it
+// was granted or last renewed), and its record is written; past that, it is
+// dropped (another process may have recorded the URL).
+//
 // A waiting host never holds a worker: politeness waits happen inside the
 // frontier, which hands a worker whichever host is due.
 package crawler

@@ -149,3 +149,17 @@ type Batcher interface {
 	// Checkpoint returns the last committed checkpoint (nil if none).
 	Checkpoint() []byte
 }
+
+// Extender is implemented by frontiers whose leases expire unless renewed:
+// shared frontiers (frontier/redis), where a lease not renewed within
+// LeaseTTL may be reclaimed and handed to another process. The crawler
+// renews every lease it holds every LeaseTTL/3 and, on such a frontier,
+// completes a lease before it writes the URL's record, so that a URL whose
+// lease was reclaimed is recorded by its new holder only.
+type Extender interface {
+	// Extend renews l for another LeaseTTL. A lease no longer held returns
+	// ErrStaleLease: the caller must drop its result.
+	Extend(ctx context.Context, l Lease) error
+	// LeaseTTL is how long a lease is held without Extend.
+	LeaseTTL() time.Duration
+}

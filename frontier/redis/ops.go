@@ -189,6 +189,12 @@ func (f *Frontier) Extend(ctx context.Context, l frontier.Lease) error {
 	return nil
 }
 
+// LeaseTTL returns Options.LeaseTTL: how long a lease is held without
+// Extend.
+func (f *Frontier) LeaseTTL() time.Duration { return f.ttl }
+
+var _ frontier.Extender = (*Frontier)(nil)
+
 // SetHostDelay sets host's delay between lease starts for every process
 // of the crawl; a negative d is 0. Delays are kept in whole milliseconds,
 // rounded up.
