@@ -10,8 +10,10 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/crawl-dev/crawl/crawler"
+	"github.com/crawl-dev/crawl/frontier/redis"
 )
 
 // options is everything the command line says.
@@ -29,6 +31,10 @@ type options struct {
 	report          string  // --report FILE
 	metrics         string  // --metrics ADDR
 	failOnErrorRate float64 // 0 = off
+
+	frontier string        // --frontier: memory or redis://HOST:PORT/DB
+	crawlID  string        // --crawl-id NAME of a shared crawl
+	leaseTTL time.Duration // --lease-ttl of a shared crawl
 }
 
 // usageError is a bad command line: exit 2 with its one-line message.
@@ -65,6 +71,9 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.Func("include", "follow only links matching `RE` (repeatable; any may match)", regexpList(&c.Include))
 	fs.Func("exclude", "never follow links matching `RE` (repeatable)", regexpList(&c.Exclude))
 	fs.StringVar(&o.state, "state", "", "keep the crawl's state in `DIR`: rerunning with the same DIR resumes it (needs --out FILE)")
+	fs.StringVar(&o.frontier, "frontier", "memory", "where the crawl's queue and seen-set live: memory, or `URL` redis://HOST:PORT/DB to share one crawl between processes (see --crawl-id)")
+	fs.StringVar(&o.crawlID, "crawl-id", "", "with --frontier redis://, the shared crawl's `NAME`: every process of a crawl gives the same one")
+	fs.DurationVar(&o.leaseTTL, "lease-ttl", redis.DefaultLeaseTTL, "with --frontier redis://, how long a URL handed to a process stays its own; after it, a process that died loses it to the others")
 	fs.StringVar(&o.out, "out", "-", "JSONL output `FILE` (- = stdout; a .gz suffix writes gzip)")
 	fs.DurationVar(&c.Timeout, "timeout", crawler.DefaultTimeout, "per-request time limit, body included")
 	fs.IntVar(&c.Retries, "retries", 2, "retries for transient failures (network errors, timeouts, 408, 429, 5xx)")
@@ -157,10 +166,38 @@ func parseArgs(args []string, stdin io.Reader) (*options, error) {
 	default:
 		o.cfg.MaxRepeats = o.maxRepeats
 	}
+	if err := checkFrontierFlags(o); err != nil {
+		return nil, err
+	}
 	if err := o.cfg.Validate(); err != nil {
 		return nil, usageError{err}
 	}
 	return o, nil
+}
+
+// checkFrontierFlags checks --frontier, --crawl-id and --lease-ttl.
+func checkFrontierFlags(o *options) error {
+	kind, err := parseFrontier(o.frontier)
+	if err != nil {
+		return usageError{err}
+	}
+	switch kind {
+	case frontierRedis:
+		if o.crawlID == "" {
+			return usagef("--frontier %s needs --crawl-id NAME (the same in every process of the crawl)", o.frontier)
+		}
+		if o.state != "" {
+			return usagef("--state and --frontier redis:// do not go together: a shared crawl keeps its state in Redis")
+		}
+		if o.leaseTTL <= 0 {
+			return usagef("--lease-ttl must be greater than zero")
+		}
+	case frontierMemory:
+		if o.crawlID != "" {
+			return usagef("--crawl-id needs --frontier redis://HOST:PORT/DB")
+		}
+	}
+	return nil
 }
 
 // readSeeds reads one URL per line from path (- = stdin), skipping blank
@@ -197,6 +234,8 @@ func usage(w io.Writer) {
 
 Usage:
   crawl --seed URL [--seed URL ...] [--depth 2] [flags]
+  crawl status --frontier redis://HOST:PORT/DB --crawl-id NAME
+  crawl delete --frontier redis://HOST:PORT/DB --crawl-id NAME
 
 Examples:
   # Crawl a site two links deep into a file, politely (robots.txt, 2 fetches per host):
@@ -215,6 +254,13 @@ Examples:
   # where it was, and every URL gets exactly one record:
   crawl --seed https://example.com/ --depth 5 --state /var/lib/crawl/example --out example.jsonl
 
+  # Distributed: run the same command on several machines, each with its own
+  # --out; they share one crawl through Redis and every URL is fetched by one
+  # of them. Then look at the crawl, and remove it from Redis:
+  crawl --seeds seeds.txt --frontier redis://redis.internal:6379/0 --crawl-id news-0611 --out part-$(hostname).jsonl
+  crawl status --frontier redis://redis.internal:6379/0 --crawl-id news-0611
+  crawl delete --frontier redis://redis.internal:6379/0 --crawl-id news-0611
+
 Records go to --out; everything else to stderr: logs, a progress line while
 stderr is a terminal, and a summary when the crawl ends (also when it is
 interrupted; --quiet leaves it out).
@@ -228,11 +274,13 @@ Flags:
 Exit status:
   0  the crawl completed (pages that failed are records with an "error")
   1  the crawl could not go on (e.g. the output could not be written)
-  2  bad command line
+  2  bad command line, or the --frontier server cannot be reached at start
   3  interrupted by SIGINT or SIGTERM; the records written are whole lines
      (with --state, run the same command again to resume)
   4  the crawl completed, but more records than --fail-on-error-rate allows
      had an error (everything was written: records, summary, report)
   5  the --state directory is in use by another running crawl
+crawl status and crawl delete exit 0 when done, 1 when there is no such crawl
+or Redis fails, 2 for a bad command line or an unreachable server.
 `)
 }

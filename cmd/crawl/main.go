@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	goredis "github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
@@ -30,6 +31,9 @@ const (
 )
 
 func main() {
+	// go-redis logs its dial retries on its own; the errors it returns say
+	// the same, once, through run.
+	goredis.SetLogger(quietRedisLog{})
 	ctx, stop := signalContext()
 	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
@@ -77,6 +81,9 @@ func exitStatus(err error) (code int, msg string) {
 
 // run is the whole command: parse args, crawl, write records to the output.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if isSubcommand(args) {
+		return runSubcommand(ctx, args[0], args[1:], stdout)
+	}
 	o, err := parseArgs(args, stdin)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -106,7 +113,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			return usageError{err}
 		}
 	}
-	fr, out, err := openCrawl(o, stdout)
+	fr, out, err := openCrawl(ctx, o, stdout)
 	if errors.Is(err, errFinished) {
 		fmt.Fprintf(stderr, "crawl: the crawl in --state %s has already finished; nothing to do\n", o.state)
 		return discard(repFile)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/sha256"
 	"errors"
 	"fmt"
@@ -32,7 +33,24 @@ var errFinished = errors.New("finished")
 // in memory with a fresh output, or, with --state, the persistent frontier
 // in DIR and the output cut back to the last committed record. It returns
 // errFinished (and nothing to close) when that crawl had already finished.
-func openCrawl(o *options, stdout io.Writer) (frontier.Frontier, *store.Writer, error) {
+func openCrawl(ctx context.Context, o *options, stdout io.Writer) (frontier.Frontier, *store.Writer, error) {
+	kind, err := parseFrontier(o.frontier)
+	if err != nil {
+		return nil, nil, usageError{err}
+	}
+	switch kind {
+	case frontierRedis:
+		fr, err := openRedisFrontier(ctx, o)
+		if err != nil {
+			return nil, nil, err
+		}
+		out, err := store.Open(o.out, stdout)
+		if err != nil {
+			return nil, nil, errors.Join(usageError{err}, fr.Close())
+		}
+		return fr, out, nil
+	case frontierMemory:
+	}
 	if o.state == "" {
 		out, err := store.Open(o.out, stdout)
 		if err != nil {

@@ -1,0 +1,210 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/crawl-dev/crawl/frontier"
+	"github.com/crawl-dev/crawl/frontier/redis"
+)
+
+// pingTimeout bounds the first contact with a shared frontier's server, so
+// that a wrong address fails at once with one clear line.
+const pingTimeout = 3 * time.Second
+
+// frontierKind is what --frontier selects.
+type frontierKind int
+
+const (
+	frontierMemory frontierKind = iota
+	frontierRedis
+)
+
+// parseFrontier says which backend a --frontier value selects.
+func parseFrontier(u string) (frontierKind, error) {
+	switch {
+	case u == "memory":
+		return frontierMemory, nil
+	case strings.HasPrefix(u, "redis://"), strings.HasPrefix(u, "rediss://"):
+		if _, err := goredis.ParseURL(u); err != nil {
+			return 0, fmt.Errorf("--frontier %s: %v", u, err)
+		}
+		return frontierRedis, nil
+	}
+	return 0, fmt.Errorf("--frontier %q: want memory or redis://HOST:PORT/DB", u)
+}
+
+// dialRedis connects to the Redis server of a --frontier URL and pings it
+// with a short timeout. A failure is a usage error naming the address.
+func dialRedis(ctx context.Context, u string) (*goredis.Client, error) {
+	opt, err := goredis.ParseURL(u)
+	if err != nil {
+		return nil, usagef("--frontier %s: %v", u, err)
+	}
+	c := goredis.NewClient(opt)
+	pctx, cancel := context.WithTimeout(ctx, pingTimeout)
+	defer cancel()
+	if err := c.Ping(pctx).Err(); err != nil {
+		return nil, errors.Join(usagef("cannot reach the Redis server at %s (--frontier %s): %v", opt.Addr, u, err), c.Close())
+	}
+	return c, nil
+}
+
+// quietRedisLog drops go-redis's own log lines.
+type quietRedisLog struct{}
+
+func (quietRedisLog) Printf(context.Context, string, ...any) {}
+
+// redisFrontier is a shared frontier together with the client it owns.
+type redisFrontier struct {
+	*redis.Frontier
+	client *goredis.Client
+}
+
+// Close closes the frontier, then its client.
+func (f redisFrontier) Close() error {
+	return errors.Join(f.Frontier.Close(), f.client.Close())
+}
+
+// openRedisFrontier joins the crawl --crawl-id in the Redis of --frontier.
+func openRedisFrontier(ctx context.Context, o *options) (frontier.Frontier, error) {
+	c, err := dialRedis(ctx, o.frontier)
+	if err != nil {
+		return nil, err
+	}
+	fr, err := redis.Open(ctx, c, o.crawlID, o.cfg.Policy(), redis.Options{LeaseTTL: o.leaseTTL})
+	if err != nil {
+		return nil, errors.Join(usagef("--crawl-id %s: %v", o.crawlID, err), c.Close())
+	}
+	return redisFrontier{Frontier: fr, client: c}, nil
+}
+
+// adminOptions is the command line of the status and delete subcommands.
+type adminOptions struct {
+	frontier string
+	crawlID  string
+}
+
+// parseAdmin parses the flags of subcommand name.
+func parseAdmin(name string, args []string) (*adminOptions, *flag.FlagSet, error) {
+	o := &adminOptions{}
+	fs := flag.NewFlagSet("crawl "+name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.StringVar(&o.frontier, "frontier", "", "the shared frontier, redis://HOST:PORT/DB")
+	fs.StringVar(&o.crawlID, "crawl-id", "", "the crawl's `NAME`")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, fs, err
+		}
+		return nil, fs, usageError{err}
+	}
+	if fs.NArg() > 0 {
+		return nil, fs, usagef("crawl %s: unexpected argument %q", name, fs.Arg(0))
+	}
+	if k, err := parseFrontier(o.frontier); err != nil || k != frontierRedis {
+		return nil, fs, usagef("crawl %s needs --frontier redis://HOST:PORT/DB", name)
+	}
+	if o.crawlID == "" {
+		return nil, fs, usagef("crawl %s needs --crawl-id NAME", name)
+	}
+	return o, fs, nil
+}
+
+// runSubcommand runs crawl status, crawl delete or crawl help.
+func runSubcommand(ctx context.Context, name string, args []string, stdout io.Writer) error {
+	switch name {
+	case "help":
+		usage(stdout)
+		return nil
+	case "status", "delete":
+	default:
+		return usagef("unknown command %q: want status, delete or help (a crawl starts with --seed)", name)
+	}
+	o, fs, err := parseAdmin(name, args)
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintf(stdout, "Usage:\n  crawl %s --frontier redis://HOST:PORT/DB --crawl-id NAME\n\nFlags:\n", name)
+		fs.SetOutput(stdout)
+		fs.PrintDefaults()
+		return err
+	}
+	if err != nil {
+		return err
+	}
+	c, err := dialRedis(ctx, o.frontier)
+	if err != nil {
+		return err
+	}
+	if name == "delete" {
+		err = redis.Delete(ctx, c, o.crawlID)
+		if err == nil {
+			fmt.Fprintf(stdout, "deleted crawl %s\n", o.crawlID)
+		}
+	} else {
+		err = printStatus(ctx, c, o.crawlID, stdout)
+	}
+	return errors.Join(err, c.Close())
+}
+
+// crawlStatus is what crawl status prints.
+type crawlStatus struct {
+	Queued, Inflight, Seen, Done, Pending int64
+}
+
+// Finished says whether the crawl has no URL left to fetch.
+func (s crawlStatus) Finished() bool { return s.Pending == 0 && s.Seen > 0 }
+
+// readStatus reads a crawl's counters without opening it: redis.Open would
+// create a missing crawl, and needs its policy. The keys are those of the
+// data model documented in frontier/redis (meta hash, inflight hash).
+func readStatus(ctx context.Context, c goredis.UniversalClient, crawlID string) (crawlStatus, error) {
+	prefix := "fr:{" + crawlID + "}:"
+	pipe := c.Pipeline()
+	m := pipe.HMGet(ctx, prefix+"meta", "queued", "seen", "done", "pending")
+	n := pipe.HLen(ctx, prefix+"inflight")
+	if _, err := pipe.Exec(ctx); err != nil {
+		return crawlStatus{}, fmt.Errorf("status of crawl %s: %w", crawlID, err)
+	}
+	var s crawlStatus
+	vals := m.Val()
+	if len(vals) != 4 || vals[2] == nil && vals[1] == nil {
+		return crawlStatus{}, fmt.Errorf("no crawl %s in this Redis", crawlID)
+	}
+	for i, p := range []*int64{&s.Queued, &s.Seen, &s.Done, &s.Pending} {
+		str, ok := vals[i].(string)
+		if !ok {
+			continue // a counter not written yet is zero
+		}
+		v, err := strconv.ParseInt(str, 10, 64)
+		if err != nil {
+			return crawlStatus{}, fmt.Errorf("status of crawl %s: counter %d: %w", crawlID, i, err)
+		}
+		*p = v
+	}
+	s.Inflight = n.Val()
+	return s, nil
+}
+
+// printStatus writes the crawl's counters, one per line.
+func printStatus(ctx context.Context, c goredis.UniversalClient, crawlID string, w io.Writer) error {
+	s, err := readStatus(ctx, c, crawlID)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(w, "crawl:     %s\nqueued:    %d\nin flight: %d\nseen:      %d\ndone:      %d\nfinished:  %t\n",
+		crawlID, s.Queued, s.Inflight, s.Seen, s.Done, s.Finished())
+	return err
+}
+
+// isSubcommand says whether the first argument names a subcommand rather
+// than starting the flags of a crawl.
+func isSubcommand(args []string) bool {
+	return len(args) > 0 && args[0] != "" && !strings.HasPrefix(args[0], "-")
+}
