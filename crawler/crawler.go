@@ -36,24 +36,25 @@ type Stats struct {
 
 // Crawler runs one crawl. Create it with New and call Run once.
 type Crawler struct {
-	cfg       Config
-	fr        frontier.Frontier
-	out       RecordWriter
-	log       *zap.Logger
-	seeds     []frontier.Item
-	scope     *scope
-	robots    *robotsCache
-	failures  *hostCounter      // consecutive transient failures per host
-	hostPages *hostCounter      // pages started per host, for MaxHostPages
-	parses    *parseLimiter     // bounds the memory of HTML parses
-	pages     http.RoundTripper // page requests: redirects are recorded, not followed
-	robotsCl  *http.Client
-	ownTr     *http.Transport   // the transport the crawler made, closed by Run
-	batcher   frontier.Batcher  // fr, when it commits in batches
-	durable   DurableWriter     // out, when fr is a Batcher
-	extender  frontier.Extender // fr, when its leases expire (shared)
-	leases    *leaseSet         // leases held, renewed on an Extender
-	outage    outage            // frontier outage state, for the log
+	cfg         Config
+	fr          frontier.Frontier
+	out         RecordWriter
+	log         *zap.Logger
+	seeds       []frontier.Item
+	scope       *scope
+	robots      *robotsCache
+	failures    *hostCounter      // consecutive transient failures per host
+	hostPages   *hostCounter      // pages started per host, for MaxHostPages
+	parses      *parseLimiter     // bounds the memory of HTML parses
+	pages       http.RoundTripper // page requests: redirects are recorded, not followed
+	robotsCl    *http.Client
+	ownTr       *http.Transport      // the transport the crawler made, closed by Run
+	batcher     frontier.Batcher     // fr, when it commits in batches
+	robotsStore frontier.RobotsStore // fr, when it shares robots.txt across processes
+	durable     DurableWriter        // out, when fr is a Batcher
+	extender    frontier.Extender    // fr, when its leases expire (shared)
+	leases      *leaseSet            // leases held, renewed on an Extender
+	outage      outage               // frontier outage state, for the log
 
 	running  atomic.Bool
 	reserved atomic.Int64 // records promised to workers, for MaxPages
@@ -75,6 +76,7 @@ func New(cfg Config, fr frontier.Frontier, out RecordWriter, log *zap.Logger) (*
 		log = zap.NewNop()
 	}
 	cfg = cfg.withDefaults()
+	robotsStore, _ := fr.(frontier.RobotsStore)
 	batcher, _ := fr.(frontier.Batcher)
 	durable, _ := out.(DurableWriter)
 	extender, _ := fr.(frontier.Extender)
@@ -82,18 +84,19 @@ func New(cfg Config, fr frontier.Frontier, out RecordWriter, log *zap.Logger) (*
 		return nil, errors.New("crawler: a frontier that commits in batches needs a DurableWriter for the records")
 	}
 	c := &Crawler{
-		batcher:   batcher,
-		durable:   durable,
-		extender:  extender,
-		cfg:       cfg,
-		fr:        fr,
-		out:       out,
-		log:       log.Named("crawl"),
-		scope:     newScope(cfg),
-		robots:    newRobotsCache(cfg.UserAgent),
-		failures:  newHostCounter(),
-		hostPages: newHostCounter(),
-		parses:    newParseLimiter(),
+		batcher:     batcher,
+		robotsStore: robotsStore,
+		durable:     durable,
+		extender:    extender,
+		cfg:         cfg,
+		fr:          fr,
+		out:         out,
+		log:         log.Named("crawl"),
+		scope:       newScope(cfg),
+		robots:      newRobotsCache(cfg.UserAgent),
+		failures:    newHostCounter(),
+		hostPages:   newHostCounter(),
+		parses:      newParseLimiter(),
 	}
 	if extender != nil {
 		c.leases = newLeaseSet()

@@ -29,6 +29,10 @@
 //
 // # Shared frontiers and outages
 //
+// On a frontier.RobotsStore, robots.txt is shared by the crawl's processes:
+// the worker that claims an origin fetches its robots.txt and stores it;
+// the others read it from the store (or wait while the claim lasts).
+//
 // On a frontier.Extender (a frontier shared by several processes, whose
 // leases expire unless renewed), Run also starts one renewer that extends
 // every lease the crawler holds (leased by a worker, in a fetch, or waiting

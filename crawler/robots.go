@@ -84,7 +84,12 @@ type robotsResult struct {
 // lookup returns the origin's rules, fetching robots.txt with fetch when
 // they are unknown or expired. A caller that finds a fetch in progress
 // waits for it.
-func (rc *robotsCache) lookup(ctx context.Context, origin string, fetch func(context.Context) (*robotsRules, error), backoff func(int) time.Duration) robotsResult {
+//
+// fetch returns the rules and whether it made a request (it may find them
+// in a store shared by the crawl's processes instead). errRobotsPending
+// from fetch (another process is fetching robots.txt) is no failure: the
+// caller waits robotsPendingWait and looks again.
+func (rc *robotsCache) lookup(ctx context.Context, origin string, fetch func(context.Context) (*robotsRules, bool, error), backoff func(int) time.Duration) robotsResult {
 	for {
 		rc.mu.Lock()
 		e := rc.origins[origin]
@@ -115,15 +120,19 @@ func (rc *robotsCache) lookup(ctx context.Context, origin string, fetch func(con
 		rc.origins[origin] = e
 		rc.mu.Unlock()
 
-		rules, err := fetch(ctx)
+		rules, requested, err := fetch(ctx)
 
 		rc.mu.Lock()
 		now = time.Now()
-		if err != nil {
+		switch {
+		case errors.Is(err, errRobotsPending):
+			e.err = err
+			e.expires = now.Add(robotsPendingWait)
+		case err != nil:
 			e.fails++
 			e.err = err
 			e.expires = now.Add(backoff(e.fails))
-		} else {
+		default:
 			e.fails = 0
 			e.rules = rules
 			e.expires = now.Add(robotsTTL)
@@ -131,16 +140,25 @@ func (rc *robotsCache) lookup(ctx context.Context, origin string, fetch func(con
 		close(e.ready)
 		rc.mu.Unlock()
 		if err != nil {
-			return robotsResult{err: err, retryAt: e.expires, fetched: true, fails: e.fails}
+			return robotsResult{err: err, retryAt: e.expires, fetched: requested, fails: e.fails}
 		}
-		return robotsResult{rules: rules, fetched: true}
+		return robotsResult{rules: rules, fetched: requested}
 	}
 }
 
+// errRobotsPending says another process of the crawl is fetching the
+// origin's robots.txt (a shared frontier's RobotsStore).
+var errRobotsPending = errors.New("robots.txt is being fetched by another worker")
+
+// robotsPendingWait is how long a URL waits for another process's
+// robots.txt fetch before it looks again.
+const robotsPendingWait = 250 * time.Millisecond
+
 // fetchRobots requests origin/robots.txt with client and interprets the
-// answer as RFC 9309 says: 2xx is parsed, 4xx allows everything, 5xx, 429
-// and network failures make robots.txt unavailable for now.
-func fetchRobots(ctx context.Context, client *http.Client, origin, userAgent, agent string, timeout time.Duration) (*robotsRules, error) {
+// answer as RFC 9309 says: 2xx returns the file, 4xx (and more than five
+// redirects) returns nil, meaning allow all; 5xx, 429 and network failures
+// make robots.txt unavailable for now.
+func fetchRobots(ctx context.Context, client *http.Client, origin, userAgent string, timeout time.Duration) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, origin+"/robots.txt", nil)
@@ -153,7 +171,7 @@ func fetchRobots(ctx context.Context, client *http.Client, origin, userAgent, ag
 		if errors.Is(err, errTooManyRobotsRedirects) {
 			// RFC 9309 2.3.1.2: more than five redirects may be
 			// treated as unavailable (4xx), which allows everything.
-			return &robotsRules{}, nil
+			return nil, nil
 		}
 		return nil, fmt.Errorf("%w: %w", errRobotsUnavailable, fetchError(err, timeout))
 	}
@@ -164,15 +182,24 @@ func fetchRobots(ctx context.Context, client *http.Client, origin, userAgent, ag
 	}
 	switch code := resp.StatusCode; {
 	case code >= 200 && code < 300:
-		return parseRobots(body, agent), nil
+		if body == nil {
+			body = []byte{}
+		}
+		return body, nil
 	case code == http.StatusTooManyRequests || code >= 500:
 		return nil, fmt.Errorf("%w: http status %d", errRobotsUnavailable, code)
-	case code >= 400:
-		return &robotsRules{}, nil
 	default:
-		// 1xx, or a 3xx the client did not follow: no usable file.
-		return &robotsRules{}, nil
+		// 4xx, 1xx, or a 3xx the client did not follow: no usable file.
+		return nil, nil
 	}
+}
+
+// rulesOf returns the rules of a robots.txt file; nil allows everything.
+func rulesOf(file []byte, agent string) *robotsRules {
+	if file == nil {
+		return &robotsRules{}
+	}
+	return parseRobots(file, agent)
 }
 
 var errTooManyRobotsRedirects = errors.New("too many robots.txt redirects")

@@ -65,12 +65,12 @@ func TestRobotsCacheFailureNotCached(t *testing.T) {
 		rc := newRobotsCache("crawl")
 		var calls atomic.Int32
 		fail := true
-		fetch := func(context.Context) (*robotsRules, error) {
+		fetch := func(context.Context) (*robotsRules, bool, error) {
 			calls.Add(1)
 			if fail {
-				return nil, errRobotsUnavailable
+				return nil, true, errRobotsUnavailable
 			}
-			return &robotsRules{}, nil
+			return &robotsRules{}, true, nil
 		}
 		backoff := func(n int) time.Duration { return time.Duration(n) * time.Second }
 		ctx := context.Background()
@@ -118,10 +118,10 @@ func TestRobotsCacheOneFetch(t *testing.T) {
 		rc := newRobotsCache("crawl")
 		var calls atomic.Int32
 		release := make(chan struct{})
-		fetch := func(context.Context) (*robotsRules, error) {
+		fetch := func(context.Context) (*robotsRules, bool, error) {
 			calls.Add(1)
 			<-release
-			return &robotsRules{}, nil
+			return &robotsRules{}, true, nil
 		}
 		results := make(chan robotsResult, 8)
 		for range 8 {

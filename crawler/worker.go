@@ -2,6 +2,7 @@ package crawler
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -142,18 +143,16 @@ func (c *Crawler) handle(ctx context.Context, l *frontier.Lease) (outcome, error
 func (c *Crawler) checkRobots(ctx context.Context, l *frontier.Lease, u *url.URL, log *zap.Logger) (o outcome, done bool) {
 	it := &l.Item
 	origin := u.Scheme + "://" + u.Host
-	res := c.robots.lookup(ctx, origin, func(ctx context.Context) (*robotsRules, error) {
-		log.Debug("fetching robots.txt", zap.String("origin", origin))
-		rules, err := fetchRobots(ctx, c.robotsCl, origin, c.cfg.UserAgent, c.robots.agent, c.cfg.Timeout)
-		if err == nil {
-			c.applyCrawlDelay(ctx, it.Host, rules, log)
-		}
-		return rules, err
+	res := c.robots.lookup(ctx, origin, func(ctx context.Context) (*robotsRules, bool, error) {
+		return c.robotsFile(ctx, origin, it.Host, log)
 	}, func(n int) time.Duration { return backoff(c.cfg.BackoffBase, c.cfg.BackoffMax, n) })
 
 	switch {
 	case ctx.Err() != nil:
 		return outcome{}, true
+	case errors.Is(res.err, errRobotsPending):
+		// Another process of the crawl is fetching it: wait, no attempt.
+		return outcome{requeue: true, wait: time.Until(res.retryAt)}, true
 	case res.err != nil:
 		if res.fetched {
 			log.Warn("robots.txt unavailable; host treated as disallowed for now",
@@ -175,6 +174,47 @@ func (c *Crawler) checkRobots(ctx context.Context, l *frontier.Lease, u *url.URL
 }
 
 const errDisallowed = "disallowed by robots.txt"
+
+// robotsFile gets origin's robots.txt rules: from the crawl's shared store
+// when the frontier has one (requested false: no request was made), or by
+// a request, which then goes into the store for the other processes. With
+// a store, only the worker that claims the origin fetches; the others get
+// errRobotsPending and wait.
+func (c *Crawler) robotsFile(ctx context.Context, origin, host string, log *zap.Logger) (rules *robotsRules, requested bool, err error) {
+	rs := c.robotsStore
+	if rs != nil {
+		file, ok, err := rs.Robots(ctx, origin)
+		switch {
+		case err == nil && ok:
+			rules := rulesOf(file, c.robots.agent)
+			c.applyCrawlDelay(ctx, host, rules, log)
+			return rules, false, nil
+		case err == nil:
+			claimed, err := rs.ClaimRobots(ctx, origin, 2*c.cfg.Timeout)
+			if err == nil && !claimed {
+				return nil, false, errRobotsPending
+			}
+			if err != nil {
+				log.Warn("cannot claim robots.txt in the shared store; fetching it", zap.String("origin", origin), zap.Error(err))
+			}
+		default:
+			log.Warn("cannot read robots.txt from the shared store; fetching it", zap.String("origin", origin), zap.Error(err))
+		}
+	}
+	log.Debug("fetching robots.txt", zap.String("origin", origin))
+	file, err := fetchRobots(ctx, c.robotsCl, origin, c.cfg.UserAgent, c.cfg.Timeout)
+	if err != nil {
+		return nil, true, err
+	}
+	rules = rulesOf(file, c.robots.agent)
+	c.applyCrawlDelay(ctx, host, rules, log)
+	if rs != nil {
+		if err := rs.StoreRobots(ctx, origin, file, robotsTTL); err != nil {
+			log.Warn("cannot store robots.txt in the shared store", zap.String("origin", origin), zap.Error(err))
+		}
+	}
+	return rules, true, nil
+}
 
 // applyCrawlDelay slows the host down to robots.txt's Crawl-delay (capped),
 // when that is slower than the configured rate.

@@ -163,3 +163,19 @@ type Extender interface {
 	// LeaseTTL is how long a lease is held without Extend.
 	LeaseTTL() time.Duration
 }
+
+// RobotsStore is implemented by shared frontiers that keep robots.txt for
+// every process of a crawl, so that one worker fetches it per origin
+// (frontier/redis). Origins are "scheme://host[:port]".
+type RobotsStore interface {
+	// Robots returns the robots.txt of origin stored by any process, ok
+	// false when none is stored. A nil body with ok means "allow all"
+	// (the server answered 4xx).
+	Robots(ctx context.Context, origin string) (body []byte, ok bool, err error)
+	// ClaimRobots reserves the fetch of origin's robots.txt for ttl; false
+	// means another worker holds the reservation.
+	ClaimRobots(ctx context.Context, origin string, ttl time.Duration) (bool, error)
+	// StoreRobots stores origin's robots.txt (nil body: allow all) for
+	// ttl and ends the reservation.
+	StoreRobots(ctx context.Context, origin string, body []byte, ttl time.Duration) error
+}

@@ -172,6 +172,10 @@ func TestDistributedCrawl(t *testing.T) {
 		if got := testserver.MaxConcurrent(site.Log()); got > perHost {
 			t.Errorf("host %s: %d concurrent requests, want at most %d", urls[i], got, perHost)
 		}
+		// robots.txt is shared in Redis: one process fetches it.
+		if n := site.Requests()["/robots.txt"]; n != 1 {
+			t.Errorf("host %s: robots.txt requested %d times by the three processes, want 1", urls[i], n)
+		}
 	}
 	if len(seen) != want {
 		t.Errorf("%d URLs recorded, want %d", len(seen), want)

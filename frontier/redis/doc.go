@@ -70,6 +70,13 @@
 // the one server the client talks to (a standalone server, or the node a
 // Cluster client routes SCAN to, which is not necessarily the crawl's).
 //
+// # robots.txt
+//
+// A Frontier is also a frontier.RobotsStore: robots.txt files are kept
+// under r:ORIGIN (a first byte 'A' for "allow all", 'F' then the file),
+// and ClaimRobots is a SET NX with a deadline under rc:ORIGIN, so one
+// worker of the crawl fetches each origin's file.
+//
 // # Concurrency
 //
 // Every method is safe for concurrent use, from any number of goroutines
