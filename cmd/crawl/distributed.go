@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
 	"time"
 
@@ -153,53 +152,18 @@ func runSubcommand(ctx context.Context, name string, args []string, stdout io.Wr
 	return errors.Join(err, c.Close())
 }
 
-// crawlStatus is what crawl status prints.
-type crawlStatus struct {
-	Queued, Inflight, Seen, Done, Pending int64
-}
-
-// Finished says whether the crawl has no URL left to fetch.
-func (s crawlStatus) Finished() bool { return s.Pending == 0 && s.Seen > 0 }
-
-// readStatus reads a crawl's counters without opening it: redis.Open would
-// create a missing crawl, and needs its policy. The keys are those of the
-// data model documented in frontier/redis (meta hash, inflight hash).
-func readStatus(ctx context.Context, c goredis.UniversalClient, crawlID string) (crawlStatus, error) {
-	prefix := "fr:{" + crawlID + "}:"
-	pipe := c.Pipeline()
-	m := pipe.HMGet(ctx, prefix+"meta", "queued", "seen", "done", "pending")
-	n := pipe.HLen(ctx, prefix+"inflight")
-	if _, err := pipe.Exec(ctx); err != nil {
-		return crawlStatus{}, fmt.Errorf("status of crawl %s: %w", crawlID, err)
-	}
-	var s crawlStatus
-	vals := m.Val()
-	if len(vals) != 4 || vals[2] == nil && vals[1] == nil {
-		return crawlStatus{}, fmt.Errorf("no crawl %s in this Redis", crawlID)
-	}
-	for i, p := range []*int64{&s.Queued, &s.Seen, &s.Done, &s.Pending} {
-		str, ok := vals[i].(string)
-		if !ok {
-			continue // a counter not written yet is zero
-		}
-		v, err := strconv.ParseInt(str, 10, 64)
-		if err != nil {
-			return crawlStatus{}, fmt.Errorf("status of crawl %s: counter %d: %w", crawlID, i, err)
-		}
-		*p = v
-	}
-	s.Inflight = n.Val()
-	return s, nil
-}
-
 // printStatus writes the crawl's counters, one per line.
 func printStatus(ctx context.Context, c goredis.UniversalClient, crawlID string, w io.Writer) error {
-	s, err := readStatus(ctx, c, crawlID)
-	if err != nil {
-		return err
+	s, err := redis.ReadStats(ctx, c, crawlID)
+	if errors.Is(err, redis.ErrNoCrawl) {
+		return fmt.Errorf("no crawl %s in this Redis", crawlID)
 	}
+	if err != nil {
+		return fmt.Errorf("status of crawl %s: %w", crawlID, err)
+	}
+	finished := s.Queued == 0 && s.Inflight == 0 && s.Seen > 0
 	_, err = fmt.Fprintf(w, "crawl:     %s\nqueued:    %d\nin flight: %d\nseen:      %d\ndone:      %d\nfinished:  %t\n",
-		crawlID, s.Queued, s.Inflight, s.Seen, s.Done, s.Finished())
+		crawlID, s.Queued, s.Inflight, s.Seen, s.Done, finished)
 	return err
 }
 

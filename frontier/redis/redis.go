@@ -193,14 +193,37 @@ func (f *Frontier) broadcast() {
 	f.wake = make(chan struct{})
 }
 
-// Stats returns the crawl's counters, shared by every process.
+// Stats returns the crawl's counters, shared by all its processes.
 func (f *Frontier) Stats(ctx context.Context) (frontier.Stats, error) {
 	if _, err := f.check(); err != nil {
 		return frontier.Stats{}, err
 	}
-	pipe := f.c.Pipeline()
-	m := pipe.HMGet(ctx, f.keys.meta, "queued", "seen", "done")
-	n := pipe.HLen(ctx, f.keys.infl)
+	return readStats(ctx, f.c, f.keys)
+}
+
+// ErrNoCrawl is returned by ReadStats for a crawl id with no state in Redis.
+var ErrNoCrawl = errors.New("no such crawl")
+
+// ReadStats returns the counters of crawl crawlID without opening it (Open
+// would create a missing crawl, and needs its policy): for status commands.
+// A crawl with no state is ErrNoCrawl.
+func ReadStats(ctx context.Context, c goredis.UniversalClient, crawlID string) (frontier.Stats, error) {
+	if err := checkCrawlID(crawlID); err != nil {
+		return frontier.Stats{}, err
+	}
+	s, err := readStats(ctx, c, newKeys(crawlID))
+	if errors.Is(err, errMissing) {
+		return frontier.Stats{}, fmt.Errorf("%w: %s", ErrNoCrawl, crawlID)
+	}
+	return s, err
+}
+
+var errMissing = errors.New("stats: crawl state is missing (deleted?)")
+
+func readStats(ctx context.Context, c goredis.UniversalClient, k keys) (frontier.Stats, error) {
+	pipe := c.Pipeline()
+	m := pipe.HMGet(ctx, k.meta, "queued", "seen", "done")
+	n := pipe.HLen(ctx, k.infl)
 	if _, err := pipe.Exec(ctx); err != nil {
 		return frontier.Stats{}, fmt.Errorf("stats: %w", err)
 	}
@@ -208,7 +231,7 @@ func (f *Frontier) Stats(ctx context.Context) (frontier.Stats, error) {
 	for i, p := range []*int{&s.Queued, &s.Seen, &s.Done} {
 		str, ok := m.Val()[i].(string)
 		if !ok {
-			return frontier.Stats{}, errors.New("stats: crawl state is missing (deleted?)")
+			return frontier.Stats{}, errMissing
 		}
 		v, err := strconv.Atoi(str)
 		if err != nil {
