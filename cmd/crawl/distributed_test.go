@@ -24,12 +24,12 @@ import (
 )
 
 // testRedis returns the URL in CRAWL_TEST_REDIS and a client of it, or
-// skips the test.
-func testRedis(t *testing.T) (string, *goredis.Client) {
+// skips the test or benchmark.
+func testRedis(t testing.TB) (string, *goredis.Client) {
 	t.Helper()
 	u := os.Getenv("CRAWL_TEST_REDIS")
 	if u == "" {
-		t.Skip("CRAWL_TEST_REDIS is unset; set it to a Redis URL such as redis://127.0.0.1:6379/0 to run the distributed crawl tests")
+		t.Skip("CRAWL_TEST_REDIS is unset; set it to a Redis URL such as redis://127.0.0.1:6379/0 to run the distributed crawl tests and benchmarks")
 	}
 	c, err := dialRedis(context.Background(), u)
 	if err != nil {

@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/http/httptest"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -32,7 +31,7 @@ import (
 //
 //	CRAWL_TEST_REDIS=redis://127.0.0.1:6379/0 go test -run '^$' -bench DistributedScaling -benchtime 1x -count 3 ./cmd/crawl/
 func BenchmarkDistributedScaling(b *testing.B) {
-	u, client := benchRedis(b)
+	u, client := testRedis(b)
 	bin := filepath.Join(b.TempDir(), "crawl")
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		b.Fatalf("go build: %v\n%s", err, out)
@@ -63,25 +62,6 @@ func BenchmarkDistributedScaling(b *testing.B) {
 
 // benchDepth reaches every page of the generated sites.
 const benchDepth = 30
-
-// benchRedis is testRedis for a benchmark.
-func benchRedis(b *testing.B) (string, *goredis.Client) {
-	b.Helper()
-	u := os.Getenv("CRAWL_TEST_REDIS")
-	if u == "" {
-		b.Skip("CRAWL_TEST_REDIS is unset; set it to a Redis URL such as redis://127.0.0.1:6379/0 to run the scaling benchmark")
-	}
-	c, err := dialRedis(context.Background(), u)
-	if err != nil {
-		b.Fatalf("CRAWL_TEST_REDIS=%q: %v", u, err)
-	}
-	b.Cleanup(func() {
-		if err := c.Close(); err != nil {
-			b.Errorf("close client: %v", err)
-		}
-	})
-	return u, c
-}
 
 // crawlProcesses runs n processes of bin on one fresh crawl id, checks that
 // their outputs together hold want distinct URLs, each once, and returns
