@@ -74,7 +74,7 @@ func refHostileCrawl(t *testing.T, site *testserver.Site, c testserver.Crawl) ma
 		var next []item
 		for i := 0; i < len(level); i++ {
 			it := level[i]
-			if r.disallowed(it.path) {
+			if refDisallowed(it.path, r.disallow) {
 				r.records[it.path] = testserver.Outcome{Depth: it.depth, Err: true, Robots: true, Error: "disallowed by robots.txt"}
 				continue
 			}
@@ -122,7 +122,7 @@ func (r *hostileRef) robots(t *testing.T) bool {
 				path = resp.Header.Get("Location")
 				continue
 			case resp.StatusCode >= 200 && resp.StatusCode < 300:
-				r.parseRobots(body)
+				r.disallow, r.delay = refRobots(body, r.agent)
 				return true
 			default:
 				return true // 4xx: everything allowed
@@ -133,9 +133,10 @@ func (r *hostileRef) robots(t *testing.T) bool {
 	return false
 }
 
-// parseRobots keeps the Disallow prefixes and Crawl-delay of the group
-// naming r.agent, or else of the * group.
-func (r *hostileRef) parseRobots(body []byte) {
+// refRobots returns the Disallow prefixes and Crawl-delay of the robots.txt
+// group naming agent, or else of the * group: the reference crawlers'
+// reading of robots.txt, independent of the crawler's.
+func refRobots(body []byte, agent string) (disallow []string, delay time.Duration) {
 	type group struct {
 		disallow []string
 		delay    time.Duration
@@ -171,17 +172,20 @@ func (r *hostileRef) parseRobots(body []byte) {
 			}
 		}
 	}
-	g := groups[r.agent]
+	g := groups[agent]
 	if g == nil {
 		g = groups["*"]
 	}
-	if g != nil {
-		r.disallow, r.delay = g.disallow, g.delay
+	if g == nil {
+		return nil, 0
 	}
+	return g.disallow, g.delay
 }
 
-func (r *hostileRef) disallowed(path string) bool {
-	for _, p := range r.disallow {
+// refDisallowed reports whether path starts with one of the Disallow
+// prefixes.
+func refDisallowed(path string, disallow []string) bool {
+	for _, p := range disallow {
 		if strings.HasPrefix(path, p) {
 			return true
 		}

@@ -1,7 +1,6 @@
 package testserver_test
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -105,52 +104,12 @@ func (c *refCrawler) robots(u string) error {
 	if resp.StatusCode != http.StatusOK {
 		return nil // 4xx: everything allowed
 	}
-	groups := map[string][]string{}
-	var agents []string
-	inRules := false
-	sc := bufio.NewScanner(resp.Body)
-	for sc.Scan() {
-		line, _, _ := strings.Cut(sc.Text(), "#")
-		k, v, ok := strings.Cut(line, ":")
-		if !ok {
-			continue
-		}
-		k, v = strings.ToLower(strings.TrimSpace(k)), strings.TrimSpace(v)
-		switch k {
-		case "user-agent":
-			if inRules {
-				agents, inRules = nil, false
-			}
-			agents = append(agents, strings.ToLower(v))
-		case "disallow":
-			inRules = true
-			for _, a := range agents {
-				if v != "" {
-					groups[a] = append(groups[a], v)
-				} else if groups[a] == nil {
-					groups[a] = []string{}
-				}
-			}
-		}
-	}
-	if err := sc.Err(); err != nil {
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
 		return fmt.Errorf("read robots.txt: %w", err)
 	}
-	if rules, ok := groups["refcrawler"]; ok {
-		c.disallow = rules
-	} else {
-		c.disallow = groups["*"]
-	}
+	c.disallow, _ = refRobots(body, "refcrawler")
 	return nil
-}
-
-func (c *refCrawler) allowed(path string) bool {
-	for _, p := range c.disallow {
-		if strings.HasPrefix(path, p) {
-			return false
-		}
-	}
-	return true
 }
 
 func key(u *url.URL) string {
@@ -165,7 +124,7 @@ func key(u *url.URL) string {
 // an HTML 2xx page, or the in-scope target of a redirect to queue.
 func (c *refCrawler) fetch(it refItem) (links []*url.URL, redirect *url.URL, err error) {
 	k := key(it.u)
-	if !c.allowed(k) {
+	if refDisallowed(k, c.disallow) {
 		c.records[k] = testserver.Outcome{Depth: it.depth, Err: true, Robots: true}
 		return nil, nil, nil
 	}

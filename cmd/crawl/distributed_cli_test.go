@@ -52,17 +52,7 @@ func TestDistributedBadCommandLines(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			start := time.Now()
-			code, stdout, stderr := runCLI(t, context.Background(), "", tt.args...)
-			if code != exitUsage {
-				t.Errorf("exit code %d, want %d (stderr %q)", code, exitUsage, stderr)
-			}
-			if stdout != "" {
-				t.Errorf("stdout %q, want nothing", stdout)
-			}
-			lines := strings.Split(strings.TrimSuffix(stderr, "\n"), "\n")
-			if len(lines) != 1 || !strings.Contains(stderr, tt.want) || !strings.HasPrefix(stderr, "crawl: ") {
-				t.Errorf("stderr %q, want one line starting with \"crawl: \" containing %q", stderr, tt.want)
-			}
+			wantUsageError(t, tt.args, tt.want)
 			if d := time.Since(start); d > pingTimeout+2*time.Second {
 				t.Errorf("took %v, want at most the ping timeout %v", d, pingTimeout)
 			}

@@ -58,17 +58,7 @@ func TestBadCommandLines(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			code, stdout, stderr := runCLI(t, context.Background(), "", tt.args...)
-			if code != exitUsage {
-				t.Errorf("exit code %d, want %d (stderr %q)", code, exitUsage, stderr)
-			}
-			if stdout != "" {
-				t.Errorf("stdout %q, want nothing", stdout)
-			}
-			lines := strings.Split(strings.TrimSuffix(stderr, "\n"), "\n")
-			if len(lines) != 1 || !strings.Contains(stderr, tt.want) || !strings.HasPrefix(stderr, "crawl: ") {
-				t.Errorf("stderr %q, want one line starting with \"crawl: \" containing %q", stderr, tt.want)
-			}
+			wantUsageError(t, tt.args, tt.want)
 		})
 	}
 }
@@ -310,4 +300,22 @@ func interruptedAt(t *testing.T, n int64) (context.Context, *httptest.Server) {
 		}
 	}()
 	return ctx, srv
+}
+
+// wantUsageError runs the command with args and checks that it is a bad
+// command line: exit 2, nothing on stdout, one line on stderr starting with
+// "crawl: " and containing want.
+func wantUsageError(t *testing.T, args []string, want string) {
+	t.Helper()
+	code, stdout, stderr := runCLI(t, context.Background(), "", args...)
+	if code != exitUsage {
+		t.Errorf("exit code %d, want %d (stderr %q)", code, exitUsage, stderr)
+	}
+	if stdout != "" {
+		t.Errorf("stdout %q, want nothing", stdout)
+	}
+	lines := strings.Split(strings.TrimSuffix(stderr, "\n"), "\n")
+	if len(lines) != 1 || !strings.Contains(stderr, want) || !strings.HasPrefix(stderr, "crawl: ") {
+		t.Errorf("stderr %q, want one line starting with \"crawl: \" containing %q", stderr, want)
+	}
 }
