@@ -3,11 +3,11 @@ package parser
 import (
 	"bytes"
 	"fmt"
+	"iter"
 	"net/url"
 	"strings"
 
 	"github.com/PuerkitoBio/goquery"
-	"github.com/andybalholm/cascadia"
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 )
@@ -36,12 +36,6 @@ type Page struct {
 	NoIndex bool
 }
 
-// pageSelector matches every element Parse reads, so that one walk of the
-// tree finds them all, in document order. It is compiled once and, being a
-// pure function, safe for concurrent use.
-var pageSelector = cascadia.MustCompile(
-	"title, base[href], meta[name], a[href], area[href], frame[src], iframe[src]")
-
 // Parse parses an HTML body. contentType is the response's Content-Type
 // header (may be empty); pageURL is the absolute http(s) URL the body came
 // from. The body is decoded to UTF-8 first (see Page.Charset). Any bytes
@@ -66,16 +60,12 @@ func Parse(body []byte, contentType string, pageURL *url.URL) (*Page, error) {
 	}
 
 	p := &Page{Charset: name, Base: pageForm}
-	nodes := doc.FindMatcher(pageSelector).Nodes
 	var (
-		refs               = make([]string, 0, len(nodes))
+		refs               []string
 		haveTitle, hasBase bool
 		baseHref           string
 	)
-	for _, n := range nodes {
-		if inTemplate(n) {
-			continue // template contents are not part of the document
-		}
+	for n := range elements(doc.Nodes[0]) {
 		switch n.DataAtom {
 		case atom.Title:
 			if !haveTitle && n.Namespace == "" {
@@ -83,50 +73,52 @@ func Parse(body []byte, contentType string, pageURL *url.URL) (*Page, error) {
 				p.Title = collapseSpace(strings.ToValidUTF8(childText(n), "\uFFFD"))
 			}
 		case atom.Base:
-			if !hasBase && n.Namespace == "" {
+			if href, ok := attr(n, "href"); ok && !hasBase && n.Namespace == "" {
 				hasBase = true
-				baseHref = attr(n, "href")
+				baseHref = href
 			}
 		case atom.Meta:
-			if strings.EqualFold(strings.TrimSpace(attr(n, "name")), "robots") {
-				readRobots(p, attr(n, "content"))
+			if name, ok := attr(n, "name"); ok && strings.EqualFold(strings.TrimSpace(name), "robots") {
+				content, _ := attr(n, "content")
+				readRobots(p, content)
 			}
 		case atom.A, atom.Area:
-			refs = append(refs, attr(n, "href"))
+			if href, ok := attr(n, "href"); ok {
+				refs = append(refs, href)
+			}
 		case atom.Frame, atom.Iframe:
-			refs = append(refs, attr(n, "src"))
+			if src, ok := attr(n, "src"); ok {
+				refs = append(refs, src)
+			}
 		}
 	}
 
 	hosts := make(hostCache, 4)
-	base := pageURL
+	base, baseForm := pageURL, pageForm
 	if hasBase {
 		// An invalid or non-http(s) <base href> leaves the page URL in force.
 		if b, ok := resolveURL(pageURL, baseHref); ok {
 			if s, err := fetchForm(b, hosts); err == nil {
-				base, p.Base = b, s
+				base, baseForm = b, s
 			}
 		}
 	}
-	p.Links = resolveLinks(base, refs, hosts)
+	p.Base = baseForm
+	p.Links = resolveLinks(newLinkResolver(base, baseForm, hosts), refs)
 	return p, nil
 }
 
-// resolveLinks resolves and normalizes refs against base, skipping invalid
-// and non-http(s) ones and keeping the first of duplicates.
-func resolveLinks(base *url.URL, refs []string, hosts hostCache) []string {
+// resolveLinks resolves and normalizes refs, skipping invalid and
+// non-http(s) ones and keeping the first of duplicates.
+func resolveLinks(r *linkResolver, refs []string) []string {
 	if len(refs) == 0 {
 		return []string{} // encodes as [] rather than null
 	}
 	links := make([]string, 0, len(refs))
 	seen := make(map[string]struct{}, len(refs))
 	for _, ref := range refs {
-		u, ok := resolveURL(base, ref)
+		link, ok := r.resolve(ref)
 		if !ok {
-			continue
-		}
-		link, err := fetchForm(u, hosts)
-		if err != nil {
 			continue
 		}
 		if _, dup := seen[link]; dup {
@@ -152,25 +144,40 @@ func readRobots(p *Page, content string) {
 	}
 }
 
-// inTemplate reports whether n is inside an HTML <template>, whose contents
-// x/net/html keeps as ordinary children but browsers never render or follow.
-func inTemplate(n *html.Node) bool {
-	for a := n.Parent; a != nil; a = a.Parent {
-		if a.DataAtom == atom.Template && a.Namespace == "" {
-			return true
+// elements yields the element nodes under root in document order, without
+// descending into an HTML <template>, whose contents x/net/html keeps as
+// ordinary children but browsers never render or follow. The walk follows
+// parent pointers, so it needs no stack however deep the tree.
+func elements(root *html.Node) iter.Seq[*html.Node] {
+	return func(yield func(*html.Node) bool) {
+		n := root
+		for n != nil {
+			if n.Type == html.ElementNode && !yield(n) {
+				return
+			}
+			if n.FirstChild != nil && !(n.DataAtom == atom.Template && n.Namespace == "") {
+				n = n.FirstChild
+				continue
+			}
+			for n != root && n.NextSibling == nil {
+				n = n.Parent
+			}
+			if n == root {
+				return
+			}
+			n = n.NextSibling
 		}
 	}
-	return false
 }
 
-// attr returns the value of n's attribute key, or "".
-func attr(n *html.Node, key string) string {
+// attr returns the value of n's attribute key and whether n has it.
+func attr(n *html.Node, key string) (string, bool) {
 	for _, a := range n.Attr {
 		if a.Key == key {
-			return a.Val
+			return a.Val, true
 		}
 	}
-	return ""
+	return "", false
 }
 
 // childText concatenates the text nodes directly under n (a <title> holds
