@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -34,10 +35,26 @@ func main() {
 	// go-redis logs its dial retries on its own; the errors it returns say
 	// the same, once, through run.
 	goredis.SetLogger(quietRedisLog{})
+	tuneGC()
 	ctx, stop := signalContext()
 	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(exitCode(err, os.Stderr))
+}
+
+// gcPercent is the GOGC crawl runs with unless GOGC is set. A crawl's live
+// heap is small (the frontier, a few pages' trees) while it allocates
+// ~30 KB per page, so the default of 100 collects every few hundred pages;
+// 200 halves that. Measured on the 10,000-page test site (depth 3, median
+// of 8 interleaved runs): CPU 0.34 s at 100, 0.285 s at 200, 0.275 s at
+// 400; peak RSS 27.8, 31.9 and 40.0 MB.
+const gcPercent = 200
+
+// tuneGC applies gcPercent when the environment does not choose.
+func tuneGC() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(gcPercent)
+	}
 }
 
 // signalContext is cancelled by SIGINT or SIGTERM. After the first signal
