@@ -87,7 +87,12 @@ type Stats struct {
 // Ordering: items are handed out breadth-first. No item of depth d+1 is
 // leased while an item of depth d or less is queued or leased, so every URL
 // is first reached by a shortest path and a depth-limited crawl is complete
-// at any concurrency. Within one host, items of equal depth come out in the
+// at any concurrency. A backend may look one level ahead instead (the
+// memory backend does): it then leases depth d+1 once nothing of depth d or
+// less is queued and nothing of depth d-1 or less is leased, and the
+// children of depth d+2 that Complete receives while depth d is not done
+// are held back, not seen, until it is, so that every URL still gets its
+// shortest depth. Within one host, items of equal depth come out in the
 // order they were added, except that Retry puts an item back at the front.
 //
 // All methods are safe for concurrent use.

@@ -26,6 +26,8 @@ type Memory struct {
 	// leases and the wake-ups of waiting Next calls; the items live in its
 	// rings.
 	s *sched.Scheduler[ring]
+	// held are links held back for a later level, by depth (hold.go).
+	held map[int]*heldLinks
 }
 
 // NewMemory returns an empty in-memory frontier enforcing p. It starts no
@@ -34,7 +36,8 @@ func NewMemory(p Policy) *Memory {
 	return &Memory{
 		seed: maphash.MakeSeed(),
 		seen: make(map[uint64]struct{}),
-		s:    sched.New[ring](p.MaxInflight, p.Delay),
+		s:    sched.New[ring](p.MaxInflight, p.Delay, true),
+		held: make(map[int]*heldLinks),
 	}
 }
 
@@ -51,8 +54,9 @@ func (m *Memory) Add(ctx context.Context, items ...Item) (int, error) {
 	return m.add(items, time.Now()), nil
 }
 
-// Next leases the next item: the oldest item of the current level on the
-// host that has been due longest. It blocks while no item can be leased.
+// Next leases the next item: the oldest item of the current level (or, once
+// all of the level is leased, of the next depth) on the host that has been
+// due longest. It blocks while no item can be leased.
 func (m *Memory) Next(ctx context.Context) (Lease, error) {
 	for {
 		if err := ctx.Err(); err != nil {
@@ -92,8 +96,9 @@ func (m *Memory) Complete(ctx context.Context, l Lease, children []Item) (int, e
 		return 0, ErrStaleLease
 	}
 	now := time.Now()
-	n := m.add(children, now)
+	n := m.addOrHold(children, now)
 	m.s.Complete(l.ID, now)
+	m.release(now)
 	m.done++
 	return n, nil
 }
@@ -142,7 +147,7 @@ func (m *Memory) Stats(ctx context.Context) (Stats, error) {
 	if m.closed {
 		return Stats{}, ErrClosed
 	}
-	return Stats{Queued: m.s.Queued(), Inflight: m.s.Inflight(), Seen: len(m.seen), Done: m.done}, nil
+	return Stats{Queued: m.s.Queued() + m.heldCount(), Inflight: m.s.Inflight(), Seen: len(m.seen), Done: m.done}, nil
 }
 
 // Close drops the frontier's state and makes every blocked Next return
@@ -154,7 +159,7 @@ func (m *Memory) Close() error {
 		return ErrClosed
 	}
 	m.closed = true
-	m.seen = nil
+	m.seen, m.held = nil, nil
 	m.s.Release()
 	m.s.Broadcast()
 	return nil

@@ -126,7 +126,7 @@ func Open(dir string, p frontier.Policy, opts Options) (*Disk, error) {
 		dir:    dir,
 		lock:   lock,
 		noSync: opts.NoSync,
-		s:      sched.New[span](p.MaxInflight, p.Delay),
+		s:      sched.New[span](p.MaxInflight, p.Delay, false),
 	}
 	if err := d.open(opts); err != nil {
 		if d.db != nil {

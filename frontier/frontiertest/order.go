@@ -7,20 +7,66 @@ import (
 )
 
 // testBreadthFirst: no depth-1 item is leased while a depth-0 item is held,
-// even on an idle host.
+// even on an idle host; with lookahead, not while one is queued, and no
+// depth-2 item while a depth-0 item is held.
 func testBreadthFirst(e *env) {
 	f := e.newFrontier(frontier.Policy{MaxInflight: 4})
 	a0, b1, a1 := item("a.test", "0", 0), item("b.test", "1", 1), item("a.test", "1", 1)
-	e.add(f, a0, b1, a1)
+	b2 := item("b.test", "2", 2)
+	e.add(f, a0, b1, a1, b2)
 	l := e.next(f)
 	if l.Item.URL != a0.URL {
 		e.t.Fatalf("first lease = %q, want %q", l.Item.URL, a0.URL)
 	}
-	e.blocks(f)
-	e.complete(f, l)
-	got := urlsOf(e.nextN(f, 2))
+	var got []string
+	if e.lookahead {
+		got = urlsOf(e.nextN(f, 2))
+		e.blocks(f)
+		e.complete(f, l)
+	} else {
+		e.blocks(f)
+		e.complete(f, l)
+		got = urlsOf(e.nextN(f, 2))
+	}
 	if want := []string{a1.URL, b1.URL}; !slices.Equal(got, want) {
-		e.t.Errorf("leases after depth 0 = %q, want %q", got, want)
+		e.t.Errorf("leases of depth 1 = %q, want %q", got, want)
+	}
+}
+
+// testLookaheadHoldsLinks: with lookahead, the links of a depth-1 page
+// completed while a depth-0 page is held wait for it, so that a URL both
+// link gets depth 1; a held link keeps the crawl from being done.
+func testLookaheadHoldsLinks(e *env) {
+	if !e.lookahead {
+		e.t.Skip("the backend has no lookahead")
+	}
+	for _, viaSeed := range []bool{true, false} {
+		f := e.newFrontier(frontier.Policy{MaxInflight: 4})
+		a0, b1, x := item("a.test", "0", 0), item("b.test", "1", 1), item("c.test", "x", 2)
+		e.add(f, a0, b1)
+		l0 := e.next(f)
+		l1 := e.next(f)
+		if l0.Item.URL != a0.URL || l1.Item.URL != b1.URL {
+			e.t.Fatalf("leases = %q, %q, want %q, %q", l0.Item.URL, l1.Item.URL, a0.URL, b1.URL)
+		}
+		e.complete(f, l1, x)
+		e.blocks(f)
+		want := 2
+		if viaSeed {
+			x1 := x
+			x1.Depth = 1
+			e.complete(f, l0, x1)
+			want = 1
+		} else {
+			e.complete(f, l0)
+		}
+		lx := e.next(f)
+		if lx.Item.URL != x.URL || lx.Item.Depth != want {
+			e.t.Errorf("linked by the seed %v: leased %q at depth %d, want %q at %d",
+				viaSeed, lx.Item.URL, lx.Item.Depth, x.URL, want)
+		}
+		e.complete(f, lx)
+		e.done(f)
 	}
 }
 
@@ -41,7 +87,9 @@ func testLateAddOfLowerDepth(e *env) {
 	if lb.Item.URL != b0.URL {
 		e.t.Fatalf("lease after the late Add = %q, want %q", lb.Item.URL, b0.URL)
 	}
-	e.blocks(f)
+	if !e.lookahead { // with lookahead depth 1 is open again: b0 is leased
+		e.blocks(f)
+	}
 	e.complete(f, lb)
 	got := urlsOf(e.nextN(f, 2))
 	if want := []string{a2.URL, c1.URL}; !slices.Equal(got, want) {

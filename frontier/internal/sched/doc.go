@@ -18,7 +18,9 @@
 //     lease order: back pushes after the others, front pushes before;
 //
 // and for the whole frontier: the pending count (queued plus leased) by
-// depth, whose smallest depth is the level, the only depth leased; the
+// depth, whose smallest depth is the level, the only depth leased (with
+// lookahead, also the depth after it once nothing of the level is queued);
+// the count of items a backend holds back for a later level; the
 // ready heap of hosts whose head is at the level, by due time; the lists
 // of hosts parked because their head is deeper than the level, woken when
 // the level moves on; the idle heap of hosts with nothing queued or leased
@@ -37,7 +39,10 @@
 //     (if wait > 0, the first ready host is due in wait); otherwise depth,
 //     q := h.Head(), take q's first item, and id := s.Lease(h, now);
 //   - complete: check s.Held(id), push the page's links, then
-//     s.Complete(id, now);
+//     s.Complete(id, now). With lookahead, a link of a depth for which
+//     s.Defers(depth) is true is held back instead (counted with
+//     s.Hold(1)), and after every Complete the held links of the depths
+//     Defers no longer holds are released (s.Hold(-n)) and pushed;
 //   - retry: h, depth, q := s.Retry(id, wait, now); a nil h is a stale
 //     lease; otherwise store the item at the front of q;
 //   - block in Next: when nothing is leasable and s.Pending() > 0, call

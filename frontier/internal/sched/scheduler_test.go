@@ -24,7 +24,7 @@ type tester struct {
 }
 
 func newTester(t *testing.T, maxInflight int, delay time.Duration) *tester {
-	return &tester{t: t, s: New[fifo](maxInflight, delay), now: time.Unix(1e9, 0)}
+	return &tester{t: t, s: New[fifo](maxInflight, delay, false), now: time.Unix(1e9, 0)}
 }
 
 func (x *tester) check() {
@@ -115,6 +115,48 @@ func TestBreadthFirst(t *testing.T) {
 	}
 	if p := x.s.Pending(); p != 1 {
 		t.Errorf("Pending = %d, want 1", p)
+	}
+}
+
+// TestLookahead: with lookahead, the depth after the level opens once
+// nothing of the level is queued and closes again when a Retry queues one;
+// Defers holds back items deeper than level+1; held items keep the crawl
+// pending.
+func TestLookahead(t *testing.T) {
+	x := &tester{t: t, s: New[fifo](10, 0, true), now: time.Unix(1e9, 0)}
+	x.push("a", 0, "a0")
+	x.push("b", 0, "b0")
+	x.push("c", 1, "c1")
+	x.push("d", 2, "d2")
+	got, ids := x.leaseAll()
+	slices.Sort(got)
+	if want := []string{"a0", "b0", "c1"}; !slices.Equal(got, want) {
+		t.Fatalf("leased %q, want %q (depth 1 opens, depth 2 not)", got, want)
+	}
+	if !x.s.Defers(2) || x.s.Defers(1) {
+		t.Errorf("Defers(1), Defers(2) = %v, %v at level 0; want false, true", x.s.Defers(1), x.s.Defers(2))
+	}
+	x.retry(ids[0], "a0", 0) // depth 0 is queued again: depth 1 closes
+	x.push("e", 1, "e1")
+	if u, _, _ := x.lease(); u != "a0" {
+		t.Fatalf("leased %q after the retry, want a0", u)
+	}
+	if u, _, _ := x.lease(); u != "e1" {
+		t.Fatalf("leased %q once a0 is leased again, want e1", u)
+	}
+	x.s.Hold(1)
+	for _, id := range ids[1:] {
+		x.complete(id)
+	}
+	if p := x.s.Pending(); p != 4 { // a0, e1, d2 and the held item
+		t.Errorf("Pending = %d, want 4", p)
+	}
+	if u, _, _ := x.lease(); u != "" {
+		t.Fatalf("leased %q while depth 0 is leased", u)
+	}
+	x.s.Hold(-1)
+	if p := x.s.Pending(); p != 3 {
+		t.Errorf("Pending after the release = %d, want 3", p)
 	}
 }
 
@@ -227,7 +269,7 @@ func TestStaleLease(t *testing.T) {
 // releases the mutex.
 func TestWait(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		s := New[fifo](1, 0)
+		s := New[fifo](1, 0, false)
 		var mu sync.Mutex
 		wait := func(ctx context.Context, d time.Duration) (time.Duration, error) {
 			start := time.Now()
