@@ -26,6 +26,9 @@ type linkResolver struct {
 	origin string
 	// path is the fetch form's path; dir is path up to and including its last '/'.
 	path, dir string
+	// noPlain turns the direct way off for a base whose raw path net/url
+	// merges differently from its fetch form (see newLinkResolver).
+	noPlain bool
 }
 
 // newLinkResolver returns a resolver for hrefs relative to base, whose
@@ -42,6 +45,13 @@ func newLinkResolver(base *url.URL, form string, hosts hostCache) *linkResolver 
 		r.self = strings.TrimSuffix(form, "?")
 	}
 	r.dir = r.path[:strings.LastIndexByte(r.path, '/')+1]
+	// net/url merges a relative href with the base's raw path, dropping its
+	// last segment before removing dot segments; the fetch form has them
+	// removed already. The two differ when the raw path has empty segments
+	// or ends in a dot segment ("/a/..", "/a/.%2E"), found by the fuzzer.
+	raw := base.EscapedPath()
+	last := strings.ReplaceAll(strings.ToLower(raw[strings.LastIndexByte(raw, '/')+1:]), "%2e", ".")
+	r.noPlain = strings.Contains(raw, "//") || last == "." || last == ".."
 	return r
 }
 
@@ -68,6 +78,9 @@ func (r *linkResolver) resolve(ref string) (string, bool) {
 // network-path reference ("//host/..."), resolving to a path without empty
 // segments. ok is false for any other ref.
 func (r *linkResolver) plain(ref string) (string, bool) {
+	if r.noPlain {
+		return "", false
+	}
 	ref = trimRef(ref)
 	ref, _, _ = strings.Cut(ref, "#")
 	path, query, hasQuery := strings.Cut(ref, "?")

@@ -35,6 +35,11 @@ var linkResolverTests = []struct {
 	{"default port dropped", "HTTP://H.Example:80/a/b", "c", true, "http://h.example/a/c"},
 	{"base with escapes", "http://h.example/%7Ea/%2e%2e/b/c", "d", true, "http://h.example/b/d"},
 
+	{"base with empty segments", "http://0//%2e%2e", "0", false, "http://0//0"},
+	{"base ending in a dot segment", "http://0/..0/.%2e", "0", false, "http://0/..0/0"},
+	{"base with a space and a dot segment", "http://0/ /.%2e", "0", false, "http://0/%20/0"},
+	{"base ending in dot dot", "http://h.example/a/b/..", "c", false, "http://h.example/a/b/c"},
+
 	{"network path", "http://h.example/a", "//other.example/x", false, "http://other.example/x"},
 	{"scheme", "http://h.example/a", "https://other.example/x", false, "https://other.example/x"},
 	{"colon", "http://h.example/a", "a:b", false, ""},
