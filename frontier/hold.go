@@ -9,54 +9,51 @@ import (
 
 // Lookahead. The memory frontier leases depth d+1 as soon as all of depth d
 // is leased, instead of once all of it is completed, so that a level's
-// slowest pages no longer leave the workers idle. The links of a page of
-// depth d+1 that completes while depth d is still in flight are held back
-// here until depth d completes: a page of depth d may link the same URL,
-// which then gets its shortest depth, d+1, and not d+2.
+// slowest pages no longer leave the workers idle. The children (links and
+// redirect targets) of a page of depth d+1 that completes while depth d is
+// still in flight are held back here until depth d completes: a page of
+// depth d may still reach the same URL by a shorter path, and the URL must
+// get that depth. Held children are not seen and not counted in Stats until
+// they are released; they keep the crawl pending.
 
-// heldLinks are the held-back links of one depth, each once.
+// heldLinks are the held-back children of the pages of one depth, each
+// once.
 type heldLinks struct {
 	items []Item
 	keys  map[uint64]struct{}
 }
 
-// addOrHold queues the items the scheduler allows now and holds back the
-// others (sched.Scheduler.Defers). It returns how many were new: not seen
-// and not held already.
-func (m *Memory) addOrHold(items []Item, now time.Time) int {
+// hold holds back the children of a page of depth that was leased ahead of
+// its level, skipping those already seen or held.
+func (m *Memory) hold(depth int, children []Item) {
+	h := m.held[depth]
+	if h == nil {
+		h = &heldLinks{keys: make(map[uint64]struct{})}
+		m.held[depth] = h
+	}
 	n := 0
-	for i := range items {
-		it := &items[i]
-		if !m.s.Defers(it.Depth) {
-			n += m.add(items[i:i+1], now)
-			continue
-		}
+	for _, it := range children {
 		k := maphash.String(m.seed, it.DedupKey())
 		if _, ok := m.seen[k]; ok {
 			continue
-		}
-		h := m.held[it.Depth]
-		if h == nil {
-			h = &heldLinks{keys: make(map[uint64]struct{})}
-			m.held[it.Depth] = h
 		}
 		if _, ok := h.keys[k]; ok {
 			continue
 		}
 		h.keys[k] = struct{}{}
-		h.items = append(h.items, *it)
-		m.s.Hold(1)
+		h.items = append(h.items, it)
 		n++
 	}
-	return n
+	m.s.Hold(n)
 }
 
-// release queues the held links the scheduler now allows, shallowest
-// depth first; those seen since are dropped as Add drops them.
+// release queues the children held for the pages of depths that are no
+// longer ahead of the level, shallowest first; those seen since are dropped
+// as Add drops them.
 func (m *Memory) release(now time.Time) {
 	for len(m.held) > 0 {
 		d := slices.Min(slices.Collect(maps.Keys(m.held)))
-		if m.s.Defers(d) {
+		if m.s.AheadOf(d) {
 			return
 		}
 		h := m.held[d]
@@ -66,7 +63,7 @@ func (m *Memory) release(now time.Time) {
 	}
 }
 
-// heldCount is the number of links held back.
+// heldCount is the number of children held back.
 func (m *Memory) heldCount() int {
 	n := 0
 	for _, h := range m.held {

@@ -26,7 +26,8 @@ type Memory struct {
 	// leases and the wake-ups of waiting Next calls; the items live in its
 	// rings.
 	s *sched.Scheduler[ring]
-	// held are links held back for a later level, by depth (hold.go).
+	// held are the children held back for a later level, by the depth of
+	// the pages they came from (hold.go).
 	held map[int]*heldLinks
 }
 
@@ -82,7 +83,9 @@ func (m *Memory) Next(ctx context.Context) (Lease, error) {
 	}
 }
 
-// Complete ends the lease and queues the new children in one step.
+// Complete ends the lease and queues the new children in one step. The
+// children of a page leased ahead of its level are held back until the
+// level catches up (hold.go) and are not counted in the result.
 func (m *Memory) Complete(ctx context.Context, l Lease, children []Item) (int, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, err
@@ -96,7 +99,12 @@ func (m *Memory) Complete(ctx context.Context, l Lease, children []Item) (int, e
 		return 0, ErrStaleLease
 	}
 	now := time.Now()
-	n := m.addOrHold(children, now)
+	n := 0
+	if depth, ahead := m.s.Ahead(l.ID); ahead {
+		m.hold(depth, children)
+	} else {
+		n = m.add(children, now)
+	}
 	m.s.Complete(l.ID, now)
 	m.release(now)
 	m.done++
@@ -137,7 +145,8 @@ func (m *Memory) SetHostDelay(ctx context.Context, host string, d time.Duration)
 	return nil
 }
 
-// Stats returns the current counters.
+// Stats returns the current counters. Children held back for a later level
+// are not counted until they are released.
 func (m *Memory) Stats(ctx context.Context) (Stats, error) {
 	if err := ctx.Err(); err != nil {
 		return Stats{}, err
@@ -147,7 +156,7 @@ func (m *Memory) Stats(ctx context.Context) (Stats, error) {
 	if m.closed {
 		return Stats{}, ErrClosed
 	}
-	return Stats{Queued: m.s.Queued() + m.heldCount(), Inflight: m.s.Inflight(), Seen: len(m.seen), Done: m.done}, nil
+	return Stats{Queued: m.s.Queued(), Inflight: m.s.Inflight(), Seen: len(m.seen), Done: m.done}, nil
 }
 
 // Close drops the frontier's state and makes every blocked Next return

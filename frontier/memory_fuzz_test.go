@@ -3,20 +3,68 @@ package frontier
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"testing"
 	"time"
 )
 
 // model is a plain reference frontier without time: each host's queue is a
-// slice kept in lease order.
+// slice kept in lease order. Like Memory it looks one level ahead: held are
+// the children of pages completed ahead of the level, by the pages' depth.
 type model struct {
 	max      int
 	seen     map[string]bool
 	queues   map[string][]Item
 	inflight map[string]int
 	pending  map[int]int
+	held     map[int][]Item
 	done     int
+}
+
+// level is the smallest depth with queued or leased items; ok is false
+// when there is none.
+func (md *model) level() (level int, ok bool) {
+	for d, n := range md.pending {
+		if n > 0 && (!ok || d < level) {
+			level, ok = d, true
+		}
+	}
+	return level, ok
+}
+
+// ahead reports whether items shallower than depth are pending.
+func (md *model) ahead(depth int) bool {
+	level, ok := md.level()
+	return ok && depth > level
+}
+
+// hold keeps children of a page of depth completed ahead of the level.
+func (md *model) hold(depth int, children []Item) {
+	for _, c := range children {
+		dup := md.seen[c.DedupKey()]
+		for _, h := range md.held[depth] {
+			dup = dup || h.DedupKey() == c.DedupKey()
+		}
+		if !dup {
+			md.held[depth] = append(md.held[depth], c)
+		}
+	}
+}
+
+// release queues the held children of the depths no longer ahead,
+// shallowest first.
+func (md *model) release() {
+	for len(md.held) > 0 {
+		d := slices.Min(slices.Collect(maps.Keys(md.held)))
+		if md.ahead(d) {
+			return
+		}
+		for _, c := range md.held[d] {
+			md.add(c)
+		}
+		delete(md.held, d)
+	}
 }
 
 func (md *model) add(it Item) bool {
@@ -44,17 +92,19 @@ func (md *model) retry(it Item) {
 	md.inflight[it.Host]--
 }
 
-// leasable returns the hosts whose head may be leased now.
+// leasable returns the hosts whose head may be leased now: at the level,
+// or at the depth after it once nothing of the level is queued.
 func (md *model) leasable() map[string]bool {
-	level, any := 0, false
-	for d, n := range md.pending {
-		if n > 0 && (!any || d < level) {
-			level, any = d, true
+	level, _ := md.level()
+	open := level + 1
+	for _, q := range md.queues {
+		if len(q) > 0 && q[0].Depth == level {
+			open = level
 		}
 	}
 	hosts := make(map[string]bool)
 	for h, q := range md.queues {
-		if len(q) > 0 && md.inflight[h] < md.max && q[0].Depth == level {
+		if len(q) > 0 && md.inflight[h] < md.max && q[0].Depth <= open {
 			hosts[h] = true
 		}
 	}
@@ -91,7 +141,7 @@ func FuzzMemory(f *testing.F) {
 		}
 		md := &model{
 			max: 1 + next()%3, seen: map[string]bool{}, queues: map[string][]Item{},
-			inflight: map[string]int{}, pending: map[int]int{},
+			inflight: map[string]int{}, pending: map[int]int{}, held: map[int][]Item{},
 		}
 		m := NewMemory(Policy{MaxInflight: md.max})
 		newItem := func(depth int) Item {
@@ -148,12 +198,17 @@ func FuzzMemory(f *testing.F) {
 					continue
 				}
 				var children []Item
-				want := 0
 				for range next() % 4 {
-					c := newItem(l.Item.Depth + next()%2)
-					children = append(children, c)
-					if md.add(c) {
-						want++
+					children = append(children, newItem(l.Item.Depth+next()%2))
+				}
+				want := 0
+				if md.ahead(l.Item.Depth) {
+					md.hold(l.Item.Depth, children)
+				} else {
+					for _, c := range children {
+						if md.add(c) {
+							want++
+						}
 					}
 				}
 				if n, err := m.Complete(ctx, l, children); n != want || err != nil {
@@ -162,6 +217,7 @@ func FuzzMemory(f *testing.F) {
 				md.inflight[l.Item.Host]--
 				md.pending[l.Item.Depth]--
 				md.done++
+				md.release()
 			case 4: // a stale lease changes nothing
 				if len(ended) == 0 {
 					continue

@@ -18,7 +18,19 @@ func (m *Memory) check() error {
 	if m.closed {
 		return nil
 	}
-	return m.s.Check(func(q *ring) int { return q.n })
+	if err := m.s.Check(func(q *ring) int { return q.n }); err != nil {
+		return err
+	}
+	held := m.heldCount()
+	if n := m.s.Queued() + m.s.Inflight() + held; m.s.Pending() != n {
+		return fmt.Errorf("pending %d, want queued+inflight+held = %d", m.s.Pending(), n)
+	}
+	for d := range m.held {
+		if !m.s.AheadOf(d) {
+			return fmt.Errorf("children of depth %d held, but it is no longer ahead", d)
+		}
+	}
+	return nil
 }
 
 // TestMemoryForgetsIdleHosts: hosts with nothing queued or leased are

@@ -33,37 +33,49 @@ func testBreadthFirst(e *env) {
 	}
 }
 
-// testLookaheadHoldsLinks: with lookahead, the links of a depth-1 page
+// testLookaheadHoldsLinks: with lookahead, the children of a depth-1 page
 // completed while a depth-0 page is held wait for it, so that a URL both
-// link gets depth 1; a held link keeps the crawl from being done.
+// reach gets its shortest depth: one hop from the seed, or the seed's own
+// depth through a redirect (a redirect target keeps the redirect's depth).
+// A held child is not counted in Stats but keeps the crawl from being done.
 func testLookaheadHoldsLinks(e *env) {
 	if !e.lookahead {
 		e.t.Skip("the backend has no lookahead")
 	}
-	for _, viaSeed := range []bool{true, false} {
+	for _, tc := range []struct {
+		name      string
+		fromAhead int // depth of x as the depth-1 page's child
+		fromSeed  int // depth of x as the seed's child; -1: not its child
+		wantDepth int
+	}{
+		{"link only ahead", 2, -1, 2},
+		{"link from both", 2, 1, 1},
+		{"redirect only ahead", 1, -1, 1},
+		{"redirect from the seed", 1, 0, 0},
+	} {
 		f := e.newFrontier(frontier.Policy{MaxInflight: 4})
-		a0, b1, x := item("a.test", "0", 0), item("b.test", "1", 1), item("c.test", "x", 2)
+		a0, b1, x := item("a.test", "0", 0), item("b.test", "1", 1), item("c.test", "x", tc.fromAhead)
 		e.add(f, a0, b1)
 		l0 := e.next(f)
 		l1 := e.next(f)
 		if l0.Item.URL != a0.URL || l1.Item.URL != b1.URL {
-			e.t.Fatalf("leases = %q, %q, want %q, %q", l0.Item.URL, l1.Item.URL, a0.URL, b1.URL)
+			e.t.Fatalf("%s: leases = %q, %q, want %q, %q", tc.name, l0.Item.URL, l1.Item.URL, a0.URL, b1.URL)
 		}
 		e.complete(f, l1, x)
+		if q := e.stats(f).Queued; q != 0 { // held children are not counted
+			e.t.Errorf("%s: Queued = %d while x is held, want 0", tc.name, q)
+		}
 		e.blocks(f)
-		want := 2
-		if viaSeed {
-			x1 := x
-			x1.Depth = 1
-			e.complete(f, l0, x1)
-			want = 1
+		if tc.fromSeed >= 0 {
+			xs := x
+			xs.Depth = tc.fromSeed
+			e.complete(f, l0, xs)
 		} else {
 			e.complete(f, l0)
 		}
 		lx := e.next(f)
-		if lx.Item.URL != x.URL || lx.Item.Depth != want {
-			e.t.Errorf("linked by the seed %v: leased %q at depth %d, want %q at %d",
-				viaSeed, lx.Item.URL, lx.Item.Depth, x.URL, want)
+		if lx.Item.URL != x.URL || lx.Item.Depth != tc.wantDepth {
+			e.t.Errorf("%s: leased %q at depth %d, want %q at %d", tc.name, lx.Item.URL, lx.Item.Depth, x.URL, tc.wantDepth)
 		}
 		e.complete(f, lx)
 		e.done(f)

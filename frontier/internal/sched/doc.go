@@ -39,10 +39,10 @@
 //     (if wait > 0, the first ready host is due in wait); otherwise depth,
 //     q := h.Head(), take q's first item, and id := s.Lease(h, now);
 //   - complete: check s.Held(id), push the page's links, then
-//     s.Complete(id, now). With lookahead, a link of a depth for which
-//     s.Defers(depth) is true is held back instead (counted with
-//     s.Hold(1)), and after every Complete the held links of the depths
-//     Defers no longer holds are released (s.Hold(-n)) and pushed;
+//     s.Complete(id, now). With lookahead, the links of a lease for which
+//     s.Ahead(id) is true are held back instead (counted with s.Hold), and
+//     after every Complete the links held for pages of a depth that
+//     s.AheadOf no longer reports are released (s.Hold(-n)) and pushed;
 //   - retry: h, depth, q := s.Retry(id, wait, now); a nil h is a stale
 //     lease; otherwise store the item at the front of q;
 //   - block in Next: when nothing is leasable and s.Pending() > 0, call

@@ -83,19 +83,25 @@ func (s *Scheduler[Q]) Release() {
 // means the crawl is finished.
 func (s *Scheduler[Q]) Pending() int { return s.total + s.held }
 
-// Defers reports whether a new item of depth must be held back rather
-// than pushed now: with lookahead, a page of the depth after the level can
-// complete while pages of the level are still leased, and one of those may
-// link the same URL one hop shorter. An item deeper than level+1 is held
-// until the level reaches depth-1, when every page that could link it
-// shorter is done.
-func (s *Scheduler[Q]) Defers(depth int) bool {
-	return s.lookahead && s.total > 0 && depth > s.level+1
+// Ahead returns the depth of the held lease id and whether it is ahead of
+// the level, that is, with lookahead, at the depth after the level while
+// items of the level are still pending. The links (and redirect targets)
+// of such a page must be held back until AheadOf(depth) is false: a page
+// of the level may still reach the same URL by a shorter path.
+func (s *Scheduler[Q]) Ahead(id uint64) (depth int, ahead bool) {
+	l, ok := s.leases[id]
+	return l.depth, ok && s.AheadOf(l.depth)
+}
+
+// AheadOf reports whether items shallower than depth are still pending
+// (depth is deeper than the level).
+func (s *Scheduler[Q]) AheadOf(depth int) bool {
+	return s.lookahead && s.total > 0 && depth > s.level
 }
 
 // Hold counts n items (negative: releases -n) that the backend holds back
-// for a later level: they keep the crawl pending. Release them, then Push
-// those not seen since, in one critical section once Defers says no more.
+// (see Ahead): they keep the crawl pending. Release them, then Push those
+// not seen since, in one critical section, once AheadOf says no more.
 func (s *Scheduler[Q]) Hold(n int) {
 	s.held += n
 	if n < 0 {

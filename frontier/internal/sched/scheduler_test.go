@@ -120,7 +120,7 @@ func TestBreadthFirst(t *testing.T) {
 
 // TestLookahead: with lookahead, the depth after the level opens once
 // nothing of the level is queued and closes again when a Retry queues one;
-// Defers holds back items deeper than level+1; held items keep the crawl
+// a lease of that depth is ahead of the level; held items keep the crawl
 // pending.
 func TestLookahead(t *testing.T) {
 	x := &tester{t: t, s: New[fifo](10, 0, true), now: time.Unix(1e9, 0)}
@@ -133,8 +133,8 @@ func TestLookahead(t *testing.T) {
 	if want := []string{"a0", "b0", "c1"}; !slices.Equal(got, want) {
 		t.Fatalf("leased %q, want %q (depth 1 opens, depth 2 not)", got, want)
 	}
-	if !x.s.Defers(2) || x.s.Defers(1) {
-		t.Errorf("Defers(1), Defers(2) = %v, %v at level 0; want false, true", x.s.Defers(1), x.s.Defers(2))
+	if _, ahead := x.s.Ahead(ids[2]); !ahead || x.s.AheadOf(0) {
+		t.Errorf("c1 ahead = %v, AheadOf(0) = %v at level 0; want true, false", ahead, x.s.AheadOf(0))
 	}
 	x.retry(ids[0], "a0", 0) // depth 0 is queued again: depth 1 closes
 	x.push("e", 1, "e1")
