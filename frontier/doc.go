@@ -31,10 +31,11 @@
 // The memory backend looks one level ahead: once all of depth d is leased
 // (none queued), it leases depth d+1 while the last pages of depth d are
 // still in flight, so that a level's slowest pages do not leave the workers
-// idle. The links such a page adds (depth d+2) are held back, unseen, until
-// depth d is done: a page of depth d may still link the same URL, which
-// must get depth d+1. The disk and Redis backends keep the strict order
-// (holding links back in memory would lose them in a crash).
+// idle. The children such a page adds (links of depth d+2, redirect
+// targets of depth d+1) are held back, unseen, until depth d is done: a
+// page of depth d may still reach the same URL by a shorter path. The disk
+// and Redis backends keep the strict order (holding links back in memory
+// would lose them in a crash).
 //
 // # The memory backend
 //

@@ -90,9 +90,9 @@ type Stats struct {
 // at any concurrency. A backend may look one level ahead instead (the
 // memory backend does): it then leases depth d+1 once nothing of depth d or
 // less is queued and nothing of depth d-1 or less is leased, and the
-// children of depth d+2 that Complete receives while depth d is not done
-// are held back, not seen, until it is, so that every URL still gets its
-// shortest depth. Within one host, items of equal depth come out in the
+// children that Complete receives for such a page while depth d is not
+// done are held back, not seen, until it is, so that a page of depth d can
+// still give a URL its shorter depth. Within one host, items of equal depth come out in the
 // order they were added, except that Retry puts an item back at the front.
 //
 // All methods are safe for concurrent use.
