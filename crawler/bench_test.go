@@ -16,7 +16,7 @@ import (
 
 // BenchmarkCrawl crawls a generated site over loopback, the whole pipeline
 // (frontier, HTTP, parse, scope, JSONL) in one process with the server. One
-// op is one crawl; pages/s and the allocations per page are reported.
+// op is one crawl; pages/s is reported too.
 // The server's CPU counts too: compare runs side by side (benchstat), and
 // use cmd/compare for the crawler alone against other crawlers.
 //
@@ -49,7 +49,6 @@ func BenchmarkCrawl(b *testing.B) {
 				pages += crawlOnce(b, cfg, want)
 			}
 			b.ReportMetric(float64(pages)/b.Elapsed().Seconds(), "pages/s")
-			b.ReportMetric(0, "ns/op")
 		})
 	}
 }

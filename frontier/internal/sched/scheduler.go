@@ -14,7 +14,7 @@ type Scheduler[Q any] struct {
 	maxInflight int
 	delay       time.Duration
 	// lookahead lets Ready offer the depth after the level once nothing
-	// of the level is queued (see Defers).
+	// of the level is queued (see open and Ahead).
 	lookahead bool
 
 	hosts map[string]*Host[Q]
@@ -56,7 +56,7 @@ type lease[Q any] struct {
 // (at least 1) and starts a host's leases delay apart (at least 0) unless
 // SetDelay says otherwise. With lookahead, Ready also offers the depth
 // after the level once all of the level is leased; the backend must then
-// hold back the links of such leases (Defers).
+// hold back the children of such leases (Ahead).
 func New[Q any](maxInflight int, delay time.Duration, lookahead bool) *Scheduler[Q] {
 	return &Scheduler[Q]{
 		maxInflight: max(1, maxInflight),
@@ -158,8 +158,8 @@ func (s *Scheduler[Q]) host(name string) *Host[Q] {
 }
 
 // Ready returns the host whose head item the next lease takes: the host
-// due first of those whose head is at an open depth (see open) and that are below
-// their in-flight limit, if it is due at now. Otherwise it returns nil and
+// due first of those whose head is at an open depth (see open) and that
+// are below their in-flight limit, if it is due at now. Otherwise it returns nil and
 // how long until the first of them is due (0 if there is none). The
 // backend takes the item from the storage Head returns and calls Lease.
 func (s *Scheduler[Q]) Ready(now time.Time) (h *Host[Q], wait time.Duration) {
