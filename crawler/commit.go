@@ -10,7 +10,6 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/crawl-dev/crawl/frontier"
-	"github.com/crawl-dev/crawl/store"
 )
 
 // DurableWriter is a RecordWriter that can make its lines durable and tell
@@ -25,13 +24,53 @@ type DurableWriter interface {
 // maxBatch bounds how many records one group commit carries.
 const maxBatch = 1024
 
-// commit is a URL's final outcome on its way to the record writer, which
-// writes the record and completes the lease with its children: a URL is
-// done exactly when its record is written.
-type commit struct {
-	rec      *store.Record
-	lease    frontier.Lease
-	children []frontier.Item
+// A committer is the crawl's commit order: how the record writer turns the
+// results it receives into written records and completed URLs. New picks
+// one from what the frontier can do, once:
+//
+//   - groupCommit, on a frontier.Batcher (a persistent frontier): write
+//     the records that are ready, sync the output, and commit their
+//     completions together with the output's end offset in one durable
+//     step, so that after a crash the output is cut back to the last
+//     commit and every URL ends up with exactly one record;
+//   - completeFirst, on a frontier.Extender (shared by several processes,
+//     whose leases can be reclaimed): complete each URL first, and write
+//     its record only when the completion succeeded, since a stale
+//     completion means the lease was reclaimed and its new holder records
+//     the URL. The trade-off: a crash between the completion and the write
+//     loses that one record (the URL is done in the frontier). Writing
+//     first would instead duplicate records whenever a lease lapsed, and a
+//     shared crawl has no common output to cut back on restart;
+//   - writeFirst, on any other frontier (in memory): write, then complete,
+//     with the output flushed every FlushInterval.
+//
+// run returns when in closes (after a last commit and flush) or at the
+// first error. Frontier calls use ctx, which shutdown does not cancel:
+// records written are committed. Completions that fail for a frontier
+// outage are retried with backoff (the record is written once) until stop
+// ends. Every result run receives is released by it; those left in in when
+// it fails are Run's to release.
+type committer interface {
+	run(ctx, stop context.Context, in <-chan *Result) error
+}
+
+// newCommitter picks the commit order for fr and out.
+func newCommitter(c *Crawler, fr frontier.Frontier, out RecordWriter) (committer, error) {
+	batcher, isBatcher := fr.(frontier.Batcher)
+	_, isExtender := fr.(frontier.Extender)
+	switch {
+	case isBatcher && isExtender:
+		return nil, errors.New("crawler: a frontier cannot both commit in batches and expire leases")
+	case isBatcher:
+		durable, ok := out.(DurableWriter)
+		if !ok {
+			return nil, errors.New("crawler: a frontier that commits in batches needs a DurableWriter for the records")
+		}
+		return &groupCommit{c: c, batcher: batcher, out: durable}, nil
+	case isExtender:
+		return completeFirst{c}, nil
+	}
+	return writeFirst{c}, nil
 }
 
 // checkpoint is what the crawler stores with each batch in a
@@ -55,53 +94,72 @@ func ResumeOffset(b frontier.Batcher) (int64, error) {
 	return cp.Offset, nil
 }
 
-// writeRecords is the record writer's loop. It writes each record, then
-// completes its URL:
-//
-//   - on a frontier.Batcher, by group commit: it writes the records that
-//     are ready (up to maxBatch), syncs the output, and commits their
-//     completions together with the output's end offset in one durable
-//     step, so that after a crash the output is cut back to the last
-//     commit and every URL ends up with exactly one record;
-//   - on a shared frontier (a frontier.Extender, whose leases can be
-//     reclaimed by another process), one Complete per record first, and
-//     the record is written only when the completion succeeded: a stale
-//     completion means the lease was reclaimed and its new holder records
-//     the URL. The trade-off: a crash between the completion and the write
-//     loses that one record (the URL is done in the frontier). Writing
-//     first would instead duplicate records whenever a lease lapsed;
-//     renewal makes lapses rare but not impossible, and a shared crawl has
-//     no common output to cut back on restart;
-//   - on other frontiers, write then one Complete per record, with the
-//     output flushed every FlushInterval.
-//
-// It returns when in closes (after a last commit and flush) or at the first
-// error. Frontier calls use ctx, which shutdown does not cancel: records
-// written are committed. Completions that fail for a frontier outage are
-// retried with backoff (the record is written once) until stop ends.
-func (c *Crawler) writeRecords(ctx, stop context.Context, in <-chan commit) error {
-	if c.batcher != nil {
-		return c.groupCommit(ctx, in)
+// write renders a result into the output, tells the observer and counts
+// it, then releases it.
+func (c *Crawler) write(res *Result) error {
+	defer res.release()
+	rec := res.record()
+	if err := c.out.Write(rec); err != nil {
+		return err
 	}
+	c.observeRecord(rec, res.Kind)
+	c.count(res)
+	return nil
+}
+
+// completeLease calls Complete through outages, until stop ends. A
+// Complete that failed for an outage may have been applied with its reply
+// lost. When the retry then finds the lease stale although the lease
+// cannot have expired (a frontier that is not an Extender, or less than
+// LeaseTTL since a time before its deadline was last set), the stale lease
+// is this crawler's own completion and counts as a success.
+func (c *Crawler) completeLease(ctx, stop context.Context, res *Result) error {
+	l := res.lease
+	defer c.release(l)
+	failed := false
+	err := c.persist(stop, "complete", func() error {
+		_, err := c.fr.Complete(ctx, l, res.children)
+		failed = failed || transientFrontierErr(err)
+		return err
+	})
+	if failed && errors.Is(err, frontier.ErrStaleLease) &&
+		(c.leases == nil || c.leases.unexpired(l.ID, c.extender.LeaseTTL())) {
+		c.log.Info("completion applied before its reply was lost", zap.String("url", l.Item.URL))
+		return nil
+	}
+	if errors.Is(err, frontier.ErrStaleLease) && c.leases != nil {
+		c.loseLease(l, "complete") // while still held: warns once
+	}
+	return err
+}
+
+// writeFirst writes each record, then completes its URL.
+type writeFirst struct{ c *Crawler }
+
+func (s writeFirst) run(ctx, stop context.Context, in <-chan *Result) error {
+	c := s.c
 	t := time.NewTicker(c.cfg.FlushInterval)
 	defer t.Stop()
 	for {
 		select {
-		case cm, ok := <-in:
+		case res, ok := <-in:
 			if !ok {
 				return c.out.Flush()
 			}
-			if c.extender != nil {
-				if err := c.completeShared(ctx, stop, cm); err != nil {
-					return err
-				}
+			url := res.lease.Item.URL
+			if err := c.write(res); err != nil {
+				return err
+			}
+			err := c.completeLease(ctx, stop, res)
+			if errors.Is(err, frontier.ErrStaleLease) {
+				// Another worker owns the URL now (a lease that
+				// expired): its record is already written, which
+				// the frontier's lease deadline is meant to prevent.
+				c.log.Warn("completion of a reclaimed lease dropped", zap.String("url", url))
 				continue
 			}
-			if err := c.out.Write(cm.rec); err != nil {
-				return err
-			}
-			if err := c.complete(ctx, stop, cm); err != nil {
-				return err
+			if err != nil {
+				return fmt.Errorf("frontier: complete %s: %w", url, err)
 			}
 		case <-t.C:
 			if err := c.out.Flush(); err != nil {
@@ -111,84 +169,57 @@ func (c *Crawler) writeRecords(ctx, stop context.Context, in <-chan commit) erro
 	}
 }
 
-// completeLease calls Complete through outages, until stop ends. A
-// Complete that failed for an outage may have been applied with its reply
-// lost. When the retry then finds the lease stale although the lease
-// cannot have expired (a frontier that is not an Extender, or less than
-// LeaseTTL since a time before its deadline was last set), the stale lease
-// is this crawler's own completion and counts as a success.
-func (c *Crawler) completeLease(ctx, stop context.Context, cm commit) error {
-	defer c.release(cm.lease)
-	failed := false
-	err := c.persist(stop, "complete", func() error {
-		_, err := c.fr.Complete(ctx, cm.lease, cm.children)
-		failed = failed || transientFrontierErr(err)
-		return err
-	})
-	if failed && errors.Is(err, frontier.ErrStaleLease) &&
-		(c.leases == nil || c.leases.unexpired(cm.lease.ID, c.extender.LeaseTTL())) {
-		c.log.Info("completion applied before its reply was lost", zap.String("url", cm.lease.Item.URL))
-		return nil
+// completeFirst completes each URL, then writes its record if the
+// completion succeeded.
+type completeFirst struct{ c *Crawler }
+
+func (s completeFirst) run(ctx, stop context.Context, in <-chan *Result) error {
+	c := s.c
+	for res := range in {
+		err := c.completeLease(ctx, stop, res)
+		if errors.Is(err, frontier.ErrStaleLease) {
+			res.release()
+			c.unreserve()
+			continue
+		}
+		if err == nil {
+			err = c.write(res)
+		} else {
+			res.release()
+			err = fmt.Errorf("frontier: complete %s: %w", res.lease.Item.URL, err)
+		}
+		if err != nil {
+			return err
+		}
 	}
-	if errors.Is(err, frontier.ErrStaleLease) && c.leases != nil {
-		c.loseLease(cm.lease, "complete") // while still held: warns once
-	}
-	return err
+	return c.out.Flush()
 }
 
-// completeShared completes one URL's lease on a shared frontier, then
-// writes its record if the completion succeeded.
-func (c *Crawler) completeShared(ctx, stop context.Context, cm commit) error {
-	err := c.completeLease(ctx, stop, cm)
-	if errors.Is(err, frontier.ErrStaleLease) {
-		c.unreserve()
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("frontier: complete %s: %w", cm.lease.Item.URL, err)
-	}
-	if err := c.out.Write(cm.rec); err != nil {
-		return err
-	}
-	c.observeRecord(cm.rec)
-	c.count(cm.rec)
-	return nil
+// groupCommit writes batches of records, then commits them.
+type groupCommit struct {
+	c       *Crawler
+	batcher frontier.Batcher
+	out     DurableWriter
+	batch   []frontier.Done
 }
 
-// complete ends one URL's lease on a frontier without batches.
-func (c *Crawler) complete(ctx, stop context.Context, cm commit) error {
-	err := c.completeLease(ctx, stop, cm)
-	if errors.Is(err, frontier.ErrStaleLease) {
-		// Another worker owns the URL now (a lease that expired):
-		// its record is already written, which the frontier's lease
-		// deadline is meant to prevent.
-		c.log.Warn("completion of a reclaimed lease dropped", zap.String("url", cm.lease.Item.URL))
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("frontier: complete %s: %w", cm.lease.Item.URL, err)
-	}
-	return nil
-}
-
-// groupCommit is writeRecords for a frontier.Batcher.
-func (c *Crawler) groupCommit(ctx context.Context, in <-chan commit) error {
-	batch := make([]frontier.Done, 0, maxBatch)
+func (g *groupCommit) run(ctx, _ context.Context, in <-chan *Result) error {
+	g.batch = make([]frontier.Done, 0, maxBatch)
 	for {
-		cm, ok := <-in
+		res, ok := <-in
 		if !ok {
 			return nil
 		}
 		for {
-			if err := c.out.Write(cm.rec); err != nil {
+			g.batch = append(g.batch, frontier.Done{Lease: res.lease, Children: res.children})
+			if err := g.c.write(res); err != nil {
 				return err
 			}
-			batch = append(batch, frontier.Done{Lease: cm.lease, Children: cm.children})
-			if len(batch) == maxBatch {
+			if len(g.batch) == maxBatch {
 				break
 			}
 			select {
-			case cm, ok = <-in:
+			case res, ok = <-in:
 			default:
 				ok = false
 			}
@@ -196,28 +227,28 @@ func (c *Crawler) groupCommit(ctx context.Context, in <-chan commit) error {
 				break
 			}
 		}
-		if err := c.commitBatch(ctx, batch); err != nil {
+		if err := g.commit(ctx); err != nil {
 			return err
 		}
-		batch = batch[:0]
 	}
 }
 
-// commitBatch makes the written records durable, then commits their
+// commit makes the written records durable, then commits their
 // completions and the output's end offset in one step.
-func (c *Crawler) commitBatch(ctx context.Context, batch []frontier.Done) error {
-	if err := c.durable.Sync(); err != nil {
+func (g *groupCommit) commit(ctx context.Context) error {
+	if err := g.out.Sync(); err != nil {
 		return err
 	}
-	cp, err := json.Marshal(checkpoint{Offset: c.durable.Offset()})
+	cp, err := json.Marshal(checkpoint{Offset: g.out.Offset()})
 	if err != nil {
 		return err
 	}
-	if _, err := c.batcher.CompleteBatch(ctx, batch, cp); err != nil {
-		return fmt.Errorf("frontier: commit %d records: %w", len(batch), err)
+	if _, err := g.batcher.CompleteBatch(ctx, g.batch, cp); err != nil {
+		return fmt.Errorf("frontier: commit %d records: %w", len(g.batch), err)
 	}
-	for _, d := range batch {
-		c.release(d.Lease)
+	for _, d := range g.batch {
+		g.c.release(d.Lease)
 	}
+	g.batch = g.batch[:0]
 	return nil
 }

@@ -49,9 +49,8 @@ type Crawler struct {
 	pages       http.RoundTripper // page requests: redirects are recorded, not followed
 	robotsCl    *http.Client
 	ownTr       *http.Transport      // the transport the crawler made, closed by Run
-	batcher     frontier.Batcher     // fr, when it commits in batches
+	commit      committer            // the commit order, chosen by New
 	robotsStore frontier.RobotsStore // fr, when it shares robots.txt across processes
-	durable     DurableWriter        // out, when fr is a Batcher
 	extender    frontier.Extender    // fr, when its leases expire (shared)
 	leases      *leaseSet            // leases held, renewed on an Extender
 	outage      outage               // frontier outage state, for the log
@@ -66,7 +65,8 @@ type Crawler struct {
 // records to out. A nil logger logs nothing. New starts no goroutines and
 // does no I/O; errors are configuration mistakes, worded for a command line.
 func New(cfg Config, fr frontier.Frontier, out RecordWriter, log *zap.Logger) (*Crawler, error) {
-	if err := cfg.Validate(); err != nil {
+	err := cfg.Validate()
+	if err != nil {
 		return nil, err
 	}
 	if fr == nil || out == nil {
@@ -77,16 +77,9 @@ func New(cfg Config, fr frontier.Frontier, out RecordWriter, log *zap.Logger) (*
 	}
 	cfg = cfg.withDefaults()
 	robotsStore, _ := fr.(frontier.RobotsStore)
-	batcher, _ := fr.(frontier.Batcher)
-	durable, _ := out.(DurableWriter)
 	extender, _ := fr.(frontier.Extender)
-	if batcher != nil && durable == nil {
-		return nil, errors.New("crawler: a frontier that commits in batches needs a DurableWriter for the records")
-	}
 	c := &Crawler{
-		batcher:     batcher,
 		robotsStore: robotsStore,
-		durable:     durable,
 		extender:    extender,
 		cfg:         cfg,
 		fr:          fr,
@@ -97,6 +90,9 @@ func New(cfg Config, fr frontier.Frontier, out RecordWriter, log *zap.Logger) (*
 		failures:    newHostCounter(),
 		hostPages:   newHostCounter(),
 		parses:      newParseLimiter(),
+	}
+	if c.commit, err = newCommitter(c, fr, out); err != nil {
+		return nil, err
 	}
 	if extender != nil {
 		c.leases = newLeaseSet()
@@ -176,7 +172,7 @@ func (c *Crawler) Run(ctx context.Context) error {
 		defer stopRenew()
 	}
 
-	records := make(chan commit, 4*c.cfg.Concurrency)
+	results := make(chan *Result, 4*c.cfg.Concurrency)
 	writerDone := make(chan struct{})
 	var writeErr error
 	var finished atomic.Bool // a worker saw the crawl end by itself
@@ -185,7 +181,7 @@ func (c *Crawler) Run(ctx context.Context) error {
 	writer.Go(func() {
 		defer close(writerDone)
 		// Records handed to the writer are committed even at shutdown.
-		writeErr = c.writeRecords(context.WithoutCancel(ctx), fetchCtx, records)
+		writeErr = c.commit.run(context.WithoutCancel(ctx), fetchCtx, results)
 		if writeErr != nil {
 			stopWork()
 			abandon()
@@ -195,7 +191,7 @@ func (c *Crawler) Run(ctx context.Context) error {
 	var workers errgroup.Group
 	for range c.cfg.Concurrency {
 		workers.Go(func() error {
-			err := c.work(workCtx, fetchCtx, records, writerDone, &finished)
+			err := c.work(workCtx, fetchCtx, results, writerDone, &finished)
 			if err != nil {
 				stopWork()
 			}
@@ -223,9 +219,12 @@ func (c *Crawler) Run(ctx context.Context) error {
 	})
 
 	workErr := workers.Wait()
-	close(records)
+	close(results)
 	writer.Wait()
 	grace.Wait()
+	for res := range results {
+		res.release() // left by a writer that failed
+	}
 
 	switch {
 	case writeErr != nil:
@@ -251,11 +250,13 @@ func (c *Crawler) reserve() bool {
 	return true
 }
 
-// count adds a record to the stats.
-func (c *Crawler) count(r *store.Record) {
+// count adds a written record to the stats.
+func (c *Crawler) count(r *Result) {
 	c.stats.records.Add(1)
-	c.stats.bytes.Add(r.Bytes)
-	if r.Error != "" {
+	if r.Response != nil {
+		c.stats.bytes.Add(r.Response.Bytes)
+	}
+	if r.Err != "" {
 		c.stats.errors.Add(1)
 	}
 }
@@ -282,7 +283,7 @@ func (c *Crawler) retryLease(ctx context.Context, l frontier.Lease, wait time.Du
 }
 
 // work is one worker's loop: lease a URL, handle it, repeat.
-func (c *Crawler) work(workCtx, fetchCtx context.Context, records chan<- commit, writerDone <-chan struct{}, finished *atomic.Bool) error {
+func (c *Crawler) work(workCtx, fetchCtx context.Context, results chan<- *Result, writerDone <-chan struct{}, finished *atomic.Bool) error {
 	for {
 		if !c.reserve() {
 			finished.Store(true)
@@ -316,11 +317,14 @@ func (c *Crawler) work(workCtx, fetchCtx context.Context, records chan<- commit,
 		if c.lost(l) {
 			// The lease expired and was reclaimed during the fetch:
 			// another worker owns the URL now (warned by the renewer).
+			if o.res != nil {
+				o.res.release()
+			}
 			c.release(l)
 			c.unreserve()
 			continue
 		}
-		if o.rec == nil {
+		if o.res == nil {
 			// Retried, or abandoned at shutdown: no record yet.
 			c.unreserve()
 			if o.requeue {
@@ -332,16 +336,11 @@ func (c *Crawler) work(workCtx, fetchCtx context.Context, records chan<- commit,
 			c.release(l)
 			continue
 		}
-		if c.extender == nil {
-			// On a shared frontier the writer counts the record once
-			// its completion succeeded.
-			c.observeRecord(o.rec)
-			c.count(o.rec)
-		}
 		// The writer writes the record and completes the URL.
 		select {
-		case records <- commit{rec: o.rec, lease: l, children: o.children}:
+		case results <- o.res:
 		case <-writerDone:
+			o.res.release()
 			c.release(l)
 			return nil
 		}

@@ -18,14 +18,16 @@
 //
 // New starts nothing. Run starts Config.Concurrency workers and one record
 // writer, and returns only when all have exited. A URL is "seen" when the
-// frontier queues it and "done" when the record writer has written its
-// record and completed it in the frontier; its links are queued in the same
-// completion step. With a frontier.Batcher (a persistent frontier) the
-// writer group-commits: it writes the records that are ready, syncs the
-// output (a DurableWriter), and commits their completions with the output's
-// end offset in one step, so a crash loses no record and duplicates none
-// (ResumeOffset tells where to cut the output on restart). A transient failure with attempts left is not a record:
-// the URL goes back to the front of its host's queue and the host waits.
+// frontier queues it and "done" when its record is written and it is
+// completed in the frontier; its links are queued in the same completion
+// step. Each worker turns a lease into one typed Result (result.go), whose
+// ownership, body included, moves to the record writer; the writer renders
+// it (the JSONL record) and releases it. The order of writing and
+// completing is one strategy, chosen in New from what the frontier can do
+// (committer, in commit.go): group commit on a frontier.Batcher, complete
+// then write on a frontier.Extender, write then complete otherwise.
+// A transient failure with attempts left is not a result: the URL goes
+// back to the front of its host's queue and the host waits.
 //
 // # Shared frontiers and outages
 //
@@ -38,13 +40,7 @@
 // every lease the crawler holds (leased by a worker, in a fetch, or waiting
 // in the writer's queue) every LeaseTTL/3. A lease the frontier no longer
 // holds (ErrStaleLease) is lost: another process owns the URL now, so its
-// result is dropped and a warning is logged once. The writer then completes
-// a lease before it writes the record, and writes it only if the completion
-// succeeded: a reclaimed lease is never recorded twice, at the cost that a
-// crash between the completion and the write loses that one record
-// (renewal makes lapsed leases rare; writing first would duplicate a record
-// at every lapse, and there is no shared output to cut back on restart).
-// Other frontiers keep write-then-complete (or group commit).
+// result is dropped and a warning is logged once.
 //
 // A frontier that fails for another reason than its own answers (ErrDone,
 // ErrClosed, ErrStaleLease) or a context's end, such as Redis being down,

@@ -13,7 +13,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -53,61 +52,37 @@ func newRobotsClient(rt http.RoundTripper) *http.Client {
 	}
 }
 
-// response is what one request produced.
-type response struct {
-	status      int
-	contentType string // media type, lower case, without parameters
-	rawType     string // the Content-Type header as sent
-	header      http.Header
-	body        *bytes.Buffer // the body of an HTML response; nil otherwise
-	bytes       int64         // body bytes read, after decompression
-	truncated   bool          // the body was longer than the cap
-}
-
-// bufPool recycles HTML body buffers. Buffers that grew past maxPooledBuf
-// are dropped so that one huge page does not pin memory.
-var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
-
-const maxPooledBuf = 1 << 20
-
-func putBuf(b *bytes.Buffer) {
-	if b != nil && b.Cap() <= maxPooledBuf {
-		b.Reset()
-		bufPool.Put(b)
-	}
-}
-
 // fetch requests u and reads its body within timeout. HTML bodies are kept
-// (up to maxBody bytes); others are counted and discarded. The caller must
-// putBuf(res.body). When the body fails after the headers arrived, fetch
-// returns the response (without a body) and the error.
-func fetch(ctx context.Context, rt http.RoundTripper, u, userAgent string, timeout time.Duration, maxBody int64) (*response, error) {
+// (up to maxBody bytes); others are counted and discarded. The body belongs
+// to the Result the response goes into, which releases it. truncated says
+// the body was cut at maxBody. When the body fails after the headers
+// arrived, fetch returns the response (without a body) and the error.
+func fetch(ctx context.Context, rt http.RoundTripper, u, userAgent string, timeout time.Duration, maxBody int64) (res *Response, truncated bool, err error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
-		return nil, fmt.Errorf("request: %w", err)
+		return nil, false, fmt.Errorf("request: %w", err)
 	}
 	req.Header.Set("User-Agent", userAgent)
 	req.Header.Set("Accept", "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8")
 	resp, err := rt.RoundTrip(req)
 	if err != nil {
-		return nil, fetchError(err, timeout)
+		return nil, false, fetchError(err, timeout)
 	}
 	defer resp.Body.Close()
 
-	res := &response{status: resp.StatusCode, header: resp.Header, rawType: resp.Header.Get("Content-Type")}
-	res.contentType = mediaType(res.rawType)
+	res = &Response{Status: resp.StatusCode, Header: resp.Header, MediaType: mediaType(resp.Header.Get("Content-Type"))}
 	limited := io.LimitReader(resp.Body, maxBody+1)
-	if isHTML(res.contentType) && resp.StatusCode >= 200 && resp.StatusCode < 300 {
+	if isHTML(res.MediaType) && resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		res.body = bufPool.Get().(*bytes.Buffer)
-		res.bytes, err = res.body.ReadFrom(limited)
+		res.Bytes, err = res.body.ReadFrom(limited)
 	} else {
-		res.bytes, err = io.Copy(io.Discard, limited)
+		res.Bytes, err = io.Copy(io.Discard, limited)
 	}
-	if res.bytes > maxBody {
-		res.bytes = maxBody
-		res.truncated = true
+	if res.Bytes > maxBody {
+		res.Bytes = maxBody
+		truncated = true
 		if res.body != nil {
 			res.body.Truncate(int(maxBody))
 		}
@@ -116,17 +91,17 @@ func fetch(ctx context.Context, rt http.RoundTripper, u, userAgent string, timeo
 		// The headers arrived: the caller keeps the status.
 		putBuf(res.body)
 		res.body = nil
-		return res, fmt.Errorf("read body: %w", fetchError(err, timeout))
+		return res, truncated, fmt.Errorf("read body: %w", fetchError(err, timeout))
 	}
-	if res.contentType == "" && res.body != nil {
+	if res.MediaType == "" && res.body != nil {
 		// No Content-Type: sniff it as browsers do.
-		res.contentType = mediaType(http.DetectContentType(res.body.Bytes()))
-		if !isHTML(res.contentType) {
+		res.MediaType = mediaType(http.DetectContentType(res.body.Bytes()))
+		if !isHTML(res.MediaType) {
 			putBuf(res.body)
 			res.body = nil
 		}
 	}
-	return res, nil
+	return res, truncated, nil
 }
 
 // fetchError turns a client error into the short message a record carries.

@@ -30,9 +30,10 @@ type Observer interface {
 	// ObserveRetry is called each time a URL is put back to be tried again
 	// after a transient failure, with the wait imposed on its host.
 	ObserveRetry(RetryEvent)
-	// ObserveRecord is called once for every final record, just before it
-	// is handed to the record writer, with the record's ErrorKind (the
-	// parsed form of r.ErrorKind). r must not be modified or kept.
+	// ObserveRecord is called once for every final record, from the
+	// record writer's goroutine, when it has been written, with the
+	// record's ErrorKind (r.ErrorKind as a value). r must not be modified
+	// or kept.
 	ObserveRecord(r *store.Record, kind ErrorKind)
 }
 
@@ -217,17 +218,11 @@ func statusKind(status int) ErrorKind {
 	return KindNone
 }
 
-// observeRecord tells the observer about a final record. The crawler set
-// the record's ErrorKind where it made the error (fail, in worker.go).
-func (c *Crawler) observeRecord(rec *store.Record) {
-	if c.cfg.Observer == nil {
-		return
+// observeRecord tells the observer about a record written.
+func (c *Crawler) observeRecord(rec *store.Record, kind ErrorKind) {
+	if c.cfg.Observer != nil {
+		c.cfg.Observer.ObserveRecord(rec, kind)
 	}
-	k := KindNone
-	if rec.ErrorKind != "" {
-		k, _ = ParseErrorKind(rec.ErrorKind)
-	}
-	c.cfg.Observer.ObserveRecord(rec, k)
 }
 
 // observeClients makes the page and robots.txt clients report every request

@@ -14,15 +14,13 @@ import (
 
 	"github.com/crawl-dev/crawl/frontier"
 	"github.com/crawl-dev/crawl/parser"
-	"github.com/crawl-dev/crawl/store"
 )
 
 // outcome is what handling one lease decided.
 type outcome struct {
-	rec      *store.Record   // the URL's final record; nil if not final yet
-	children []frontier.Item // URLs to queue with the completion
-	requeue  bool            // put the URL back (rec is nil) ...
-	wait     time.Duration   // ... with its host blocked this long
+	res     *Result       // the URL's final result; nil if not final yet
+	requeue bool          // put the URL back (res is nil) ...
+	wait    time.Duration // ... with its host blocked this long
 }
 
 // handle decides one leased URL: robots.txt, the request, retries, the
@@ -34,7 +32,7 @@ func (c *Crawler) handle(ctx context.Context, l *frontier.Lease) (outcome, error
 	if err != nil {
 		// Items are normalized before they are queued; a frontier that
 		// returns garbage still gets an honest record.
-		return outcome{rec: fail(c.newRecord(it, time.Now()), KindOther, fmt.Sprintf("invalid url: %v", err))}, nil
+		return outcome{res: c.newResult(l, nil, time.Now()).fail(KindOther, fmt.Sprintf("invalid url: %v", err))}, nil
 	}
 	log := c.log
 	if log.Core().Enabled(zapcore.DebugLevel) {
@@ -51,34 +49,30 @@ func (c *Crawler) handle(ctx context.Context, l *frontier.Lease) (outcome, error
 	}
 	// The budget counts URLs, at their first request.
 	if it.Attempts == 0 && c.cfg.MaxHostPages > 0 && c.hostPages.inc(it.Host) > c.cfg.MaxHostPages {
-		return outcome{rec: fail(c.newRecord(it, time.Now()), KindHostBudget, fmt.Sprintf("host page budget exhausted (%d pages)", c.cfg.MaxHostPages))}, nil
+		return outcome{res: c.newResult(l, u, time.Now()).fail(KindHostBudget, fmt.Sprintf("host page budget exhausted (%d pages)", c.cfg.MaxHostPages))}, nil
 	}
 
 	start := time.Now()
 	it.Attempts++
-	res, err := fetch(ctx, c.pages, it.URL, c.cfg.UserAgent, c.cfg.Timeout, c.cfg.MaxBody)
+	resp, truncated, err := fetch(ctx, c.pages, it.URL, c.cfg.UserAgent, c.cfg.Timeout, c.cfg.MaxBody)
+	res := c.newResult(l, u, start)
+	res.Response = resp
 	if ctx.Err() != nil {
 		// Shutdown abandoned the request: the URL is not done.
-		if res != nil {
-			putBuf(res.body)
-		}
+		res.release()
 		return outcome{}, nil
 	}
 	if err != nil {
 		if it.Attempts <= c.cfg.Retries {
 			return c.retry(l, 0, nil, err, log), nil
 		}
-		rec := fail(c.newRecord(it, start), classifyError(err), err.Error())
-		if res != nil {
-			rec.Status, rec.ContentType, rec.Bytes = res.status, res.contentType, res.bytes
-		}
 		c.failures.inc(it.Host)
-		return outcome{rec: rec}, nil
+		return outcome{res: res.done().fail(classifyError(err), err.Error())}, nil
 	}
-	defer putBuf(res.body)
-	if transientStatus(res.status) {
+	if transientStatus(resp.Status) {
 		if it.Attempts <= c.cfg.Retries {
-			return c.retry(l, res.status, res, nil, log), nil
+			res.release()
+			return c.retry(l, resp.Status, resp, nil, log), nil
 		}
 		// Out of attempts: the host's failures still count, so that
 		// its next URLs back off longer.
@@ -88,50 +82,45 @@ func (c *Crawler) handle(ctx context.Context, l *frontier.Lease) (outcome, error
 		c.endBackoff(it.Host)
 	}
 
-	rec := c.newRecord(it, start)
-	rec.Status = res.status
-	rec.ContentType = res.contentType
-	rec.Bytes = res.bytes
-	rec.Truncated = res.truncated
-	if res.truncated {
+	res.Truncated = truncated
+	if truncated {
 		log.Debug("body truncated", zap.Int64("max_body", c.cfg.MaxBody))
 		c.warnTruncated(it.Host, it.URL)
 	}
 
-	var children []frontier.Item
 	switch {
-	case isRedirect(res.status) && res.header.Get("Location") != "":
-		children = c.redirect(rec, u, res.header.Get("Location"), it)
-	case res.status < 200 || res.status >= 300:
-		kind := statusKind(res.status)
+	case isRedirect(resp.Status) && resp.Header.Get("Location") != "":
+		c.redirect(res, resp.Header.Get("Location"))
+	case resp.Status < 200 || resp.Status >= 300:
+		kind := statusKind(resp.Status)
 		if kind == KindNone {
 			kind = KindOther // 1xx, or 3xx without a Location
 		}
-		fail(rec, kind, fmt.Sprintf("http status %d", res.status))
-	case res.body != nil:
-		page, cut, err := c.parses.parse(ctx, res.body.Bytes(), res.rawType, u)
+		res.fail(kind, fmt.Sprintf("http status %d", resp.Status))
+	case resp.body != nil:
+		page, cut, err := c.parses.parse(ctx, resp.body.Bytes(), resp.Header.Get("Content-Type"), u)
 		if ctx.Err() != nil {
+			res.release()
 			return outcome{}, nil // abandoned at shutdown while waiting to parse
 		}
 		if cut {
-			rec.Truncated = true
+			res.Truncated = true
 			log.Debug("page cut for parsing", zap.Int("max_tags", maxTags))
 		}
 		if err != nil {
-			fail(rec, KindOther, fmt.Sprintf("parse: %v", err))
+			res.fail(KindOther, fmt.Sprintf("parse: %v", err))
 			break
 		}
-		rec.Title = page.Title
-		rec.Links = page.Links
+		res.Page = page
 		if page.NoFollow && !c.cfg.IgnoreRobots {
 			break
 		}
-		children = c.children(page.Links, it)
+		res.children = c.children(page.Links, it)
 	}
-	rec.DurationMS = msSince(start)
-	log.Debug("fetched", zap.Int("status", rec.Status), zap.Int64("bytes", rec.Bytes),
-		zap.Int("links", len(rec.Links)), zap.Int("queued", len(children)), zap.String("error", rec.Error))
-	return outcome{rec: rec, children: children}, nil
+	res.done()
+	log.Debug("fetched", zap.Int("status", resp.Status), zap.Int64("bytes", resp.Bytes),
+		zap.Int("queued", len(res.children)), zap.String("error", res.Err))
+	return outcome{res: res}, nil
 }
 
 // checkRobots applies robots.txt to the leased URL. done is true when the
@@ -163,12 +152,12 @@ func (c *Crawler) checkRobots(ctx context.Context, l *frontier.Lease, u *url.URL
 			c.noteRetry(it.Host, WaitRobots, time.Until(res.retryAt), 0, res.err)
 			return outcome{requeue: true, wait: time.Until(res.retryAt)}, true
 		}
-		return outcome{rec: fail(c.newRecord(it, time.Now()), classifyError(res.err), res.err.Error())}, true
+		return outcome{res: c.newResult(l, u, time.Now()).fail(classifyError(res.err), res.err.Error())}, true
 	case res.fetched:
 		// The robots.txt request used this lease's turn at the host.
 		return outcome{requeue: true}, true
 	case !res.rules.allowed(u.RequestURI()):
-		return outcome{rec: fail(c.newRecord(it, time.Now()), KindRobotsDisallowed, errDisallowed)}, true
+		return outcome{res: c.newResult(l, u, time.Now()).fail(KindRobotsDisallowed, errDisallowed)}, true
 	}
 	return outcome{}, false
 }
@@ -233,13 +222,13 @@ func (c *Crawler) applyCrawlDelay(ctx context.Context, host string, rules *robot
 // retry decides a transient failure that has attempts left: the URL goes
 // back to the front of its host's queue and the host waits for Retry-After
 // or an exponential backoff that grows with the host's consecutive failures.
-func (c *Crawler) retry(l *frontier.Lease, status int, res *response, err error, log *zap.Logger) outcome {
+func (c *Crawler) retry(l *frontier.Lease, status int, res *Response, err error, log *zap.Logger) outcome {
 	it := &l.Item
 	n := max(it.Attempts, c.failures.inc(it.Host))
 	wait := backoff(c.cfg.BackoffBase, c.cfg.BackoffMax, n)
 	reason := WaitBackoff
 	if res != nil {
-		if ra, ok := retryAfter(res.header, time.Now(), c.cfg.RetryAfterMax); ok {
+		if ra, ok := retryAfter(res.Header, time.Now(), c.cfg.RetryAfterMax); ok {
 			wait = ra
 			reason = WaitRetryAfter
 		}
@@ -251,22 +240,23 @@ func (c *Crawler) retry(l *frontier.Lease, status int, res *response, err error,
 	return outcome{requeue: true, wait: wait}
 }
 
-// redirect fills a redirect's record and returns its target as a child at
+// redirect fills a redirect's result and queues its target as a child at
 // the same depth: a redirect is not a link hop.
-func (c *Crawler) redirect(rec *store.Record, u *url.URL, location string, it *frontier.Item) []frontier.Item {
-	target, ok := parser.Resolve(u, location)
+func (c *Crawler) redirect(res *Result, location string) {
+	it := &res.lease.Item
+	target, ok := parser.Resolve(res.URL, location)
 	if !ok {
-		fail(rec, KindOther, fmt.Sprintf("redirect to unusable location %q", truncate(location, 200)))
-		return nil
+		res.fail(KindOther, fmt.Sprintf("redirect to unusable location %q", truncate(location, 200)))
+		return
 	}
-	rec.FinalURL = target
+	res.Target = target
 	if loopsBack(target, it) {
-		fail(rec, KindRedirectLoop, "redirect loop: "+truncate(target, 200))
-		return nil
+		res.fail(KindRedirectLoop, "redirect loop: "+truncate(target, 200))
+		return
 	}
 	if it.Hops >= c.cfg.MaxRedirects {
-		fail(rec, KindTooManyRedirects, fmt.Sprintf("too many redirects (more than %d)", c.cfg.MaxRedirects))
-		return nil
+		res.fail(KindTooManyRedirects, fmt.Sprintf("too many redirects (more than %d)", c.cfg.MaxRedirects))
+		return
 	}
 	if it.Depth == 0 {
 		// A seed that moves takes its scope along.
@@ -274,11 +264,9 @@ func (c *Crawler) redirect(rec *store.Record, u *url.URL, location string, it *f
 			c.scope.allow(tu)
 		}
 	}
-	child, ok := c.scope.item(target, it.Depth, it.URL, it.Hops+1)
-	if !ok {
-		return nil
+	if child, ok := c.scope.item(target, it.Depth, it.URL, it.Hops+1); ok {
+		res.children = []frontier.Item{child}
 	}
-	return []frontier.Item{child}
 }
 
 // loopsBack reports whether a redirect target is the redirecting URL itself
@@ -304,29 +292,15 @@ func (c *Crawler) children(links []string, it *frontier.Item) []frontier.Item {
 	return items
 }
 
-// newRecord starts the record of an item.
-func (c *Crawler) newRecord(it *frontier.Item, start time.Time) *store.Record {
-	return &store.Record{
-		URL:        it.URL,
-		FinalURL:   it.URL,
-		Depth:      it.Depth,
-		Parent:     it.Parent,
-		FetchedAt:  start.UTC(),
-		Attempts:   it.Attempts,
-		DurationMS: msSince(start),
-		Links:      []string{},
-	}
+// newResult starts the result of the leased URL u, decided from start.
+func (c *Crawler) newResult(l *frontier.Lease, u *url.URL, start time.Time) *Result {
+	return &Result{lease: *l, URL: u, Start: start, Duration: time.Since(start)}
 }
 
-// fail sets a record's error and its kind, and returns the record.
-func fail(rec *store.Record, kind ErrorKind, msg string) *store.Record {
-	rec.Error = msg
-	rec.ErrorKind = kind.String()
-	return rec
-}
-
-func msSince(t time.Time) float64 {
-	return float64(time.Since(t).Microseconds()) / 1000
+// done stamps the result's duration: the time spent on the URL so far.
+func (r *Result) done() *Result {
+	r.Duration = time.Since(r.Start)
+	return r
 }
 
 func truncate(s string, n int) string {

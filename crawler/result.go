@@ -1,0 +1,132 @@
+package crawler
+
+import (
+	"bytes"
+	"net/http"
+	"net/url"
+	"sync"
+	"time"
+
+	"github.com/crawl-dev/crawl/frontier"
+	"github.com/crawl-dev/crawl/parser"
+	"github.com/crawl-dev/crawl/store"
+)
+
+// Result is one URL's final outcome, after retries: what was asked, what
+// came back, what the page says and why it failed, as typed values. A
+// worker builds it and hands it, body included, to the record writer,
+// whose sinks render it (the JSONL record, a saved file, WARC records) in
+// the order the commit strategy gives (commit.go); the body is released
+// when the last of them is done.
+type Result struct {
+	lease frontier.Lease // the URL's lease: its Item is the URL as queued
+
+	// URL is the requested URL, parsed; nil only when the frontier handed
+	// out an item that does not parse.
+	URL *url.URL
+	// Start is when the final attempt started (or when the URL was
+	// decided without a request); Duration is the time it took.
+	Start    time.Time
+	Duration time.Duration
+	// Response is what the final request got back; nil when no response
+	// arrived (a network error, robots.txt, the host's budget).
+	Response *Response
+	// Page is the parsed HTML page; nil for anything else.
+	Page *parser.Page
+	// Target is a redirect's resolved Location; empty otherwise.
+	Target string
+	// Kind and Err say why the URL failed; KindNone and "" on success.
+	Kind ErrorKind
+	Err  string
+	// Truncated says the body was cut at MaxBody, or the page at maxTags
+	// for parsing.
+	Truncated bool
+
+	children []frontier.Item // URLs to queue with the completion
+}
+
+// Response is the response to a URL's final request.
+type Response struct {
+	Status int
+	Header http.Header
+	// MediaType is the Content-Type's media type, lower case, without
+	// parameters (sniffed when the header is missing).
+	MediaType string
+	// Bytes is the number of body bytes read, after decoding.
+	Bytes int64
+
+	body *bytes.Buffer // the decoded body of an HTML response; nil otherwise
+}
+
+// Item returns the URL's frontier item: URL, depth, parent, attempts.
+func (r *Result) Item() frontier.Item { return r.lease.Item }
+
+// Body returns the decoded body kept for the result (the HTML pages'), or
+// nil. It is valid until the result is released.
+func (r *Result) Body() []byte {
+	if r.Response == nil || r.Response.body == nil {
+		return nil
+	}
+	return r.Response.body.Bytes()
+}
+
+// release gives the result's body back to the pool. The result must not
+// be used after it.
+func (r *Result) release() {
+	if r.Response != nil {
+		putBuf(r.Response.body)
+		r.Response.body = nil
+	}
+}
+
+// fail sets the result's error and returns the result.
+func (r *Result) fail(kind ErrorKind, msg string) *Result {
+	r.Kind, r.Err = kind, msg
+	return r
+}
+
+// record renders the result as its JSONL record.
+func (r *Result) record() *store.Record {
+	it := &r.lease.Item
+	rec := &store.Record{
+		URL:        it.URL,
+		FinalURL:   it.URL,
+		Depth:      it.Depth,
+		Parent:     it.Parent,
+		FetchedAt:  r.Start.UTC(),
+		Attempts:   it.Attempts,
+		DurationMS: float64(r.Duration.Microseconds()) / 1000,
+		Links:      []string{},
+		Error:      r.Err,
+		Truncated:  r.Truncated,
+	}
+	if r.Err != "" {
+		rec.ErrorKind = r.Kind.String()
+	}
+	if r.Target != "" {
+		rec.FinalURL = r.Target
+	}
+	if resp := r.Response; resp != nil {
+		rec.Status = resp.Status
+		rec.ContentType = resp.MediaType
+		rec.Bytes = resp.Bytes
+	}
+	if r.Page != nil {
+		rec.Title = r.Page.Title
+		rec.Links = r.Page.Links
+	}
+	return rec
+}
+
+// bufPool recycles HTML body buffers. Buffers that grew past maxPooledBuf
+// are dropped so that one huge page does not pin memory.
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+const maxPooledBuf = 1 << 20
+
+func putBuf(b *bytes.Buffer) {
+	if b != nil && b.Cap() <= maxPooledBuf {
+		b.Reset()
+		bufPool.Put(b)
+	}
+}
