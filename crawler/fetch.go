@@ -19,8 +19,7 @@ import (
 // newTransport returns an HTTP transport tuned for crawling: keep-alive
 // connections for every fetch a host may have in flight, HTTP/2 where the
 // server offers it, bounded dials, TLS handshakes and response headers.
-// Gzip is requested and transparently decompressed, so the body cap applies
-// after decompression.
+// The crawler asks for compression and decodes bodies itself (decode.go).
 func newTransport(cfg Config) *http.Transport {
 	dialer := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
 	return &http.Transport{
@@ -66,6 +65,7 @@ func fetch(ctx context.Context, rt http.RoundTripper, u, userAgent string, timeo
 	}
 	req.Header.Set("User-Agent", userAgent)
 	req.Header.Set("Accept", "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8")
+	setAcceptEncoding(req.Header)
 	resp, err := rt.RoundTrip(req)
 	if err != nil {
 		return nil, false, fetchError(err, timeout)
@@ -73,7 +73,11 @@ func fetch(ctx context.Context, rt http.RoundTripper, u, userAgent string, timeo
 	defer resp.Body.Close()
 
 	res = &Response{Status: resp.StatusCode, Header: resp.Header, MediaType: mediaType(resp.Header.Get("Content-Type"))}
-	limited := io.LimitReader(resp.Body, maxBody+1)
+	body, err := decode(resp.Body, resp.Header.Get("Content-Encoding"))
+	if err != nil {
+		return res, false, fmt.Errorf("read body: %w", err)
+	}
+	limited := io.LimitReader(body, maxBody+1)
 	if isHTML(res.MediaType) && resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		res.body = bufPool.Get().(*bytes.Buffer)
 		res.Bytes, err = res.body.ReadFrom(limited)

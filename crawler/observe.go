@@ -44,7 +44,7 @@ type RequestEvent struct {
 	Status   int           // HTTP status; 0 when no response arrived
 	Kind     ErrorKind     // KindNone for a response below 400 read whole
 	Duration time.Duration // from sending the request to closing its body
-	Bytes    int64         // body bytes read, after decompression
+	Bytes    int64         // body bytes read as received (before decoding)
 }
 
 // RetryEvent is a URL put back after a transient failure.

@@ -166,6 +166,7 @@ func fetchRobots(ctx context.Context, client *http.Client, origin, userAgent str
 		return nil, fmt.Errorf("%w: %w", errRobotsUnavailable, err)
 	}
 	req.Header.Set("User-Agent", userAgent)
+	setAcceptEncoding(req.Header)
 	resp, err := client.Do(req)
 	if err != nil {
 		if errors.Is(err, errTooManyRobotsRedirects) {
@@ -176,7 +177,11 @@ func fetchRobots(ctx context.Context, client *http.Client, origin, userAgent str
 		return nil, fmt.Errorf("%w: %w", errRobotsUnavailable, fetchError(err, timeout))
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, robotsMaxBytes))
+	decoded, err := decode(resp.Body, resp.Header.Get("Content-Encoding"))
+	var body []byte
+	if err == nil {
+		body, err = io.ReadAll(io.LimitReader(decoded, robotsMaxBytes))
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: read: %w", errRobotsUnavailable, fetchError(err, timeout))
 	}
