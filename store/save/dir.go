@@ -15,7 +15,6 @@ import (
 // so none reaches outside the directory. A Dir is safe for concurrent use.
 type Dir struct {
 	root *os.Root
-	name string // as given to Open, for messages
 }
 
 // Open opens the directory dir that a user named for --save, creating it
@@ -38,7 +37,7 @@ func Open(dir string) (*Dir, error) {
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("save dir %s: cannot create files: %w", dir, pathless(err)), root.Close())
 	}
-	return &Dir{root: root, name: dir}, nil
+	return &Dir{root: root}, nil
 }
 
 // Close closes the directory. Files created and not yet committed or

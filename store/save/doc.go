@@ -16,7 +16,8 @@
 // ".#save-" and random hex, a name PathFor never makes, since it escapes
 // '#'), hashed and counted as it streams; Commit fsyncs it, renames it
 // into place and fsyncs the directory, so a reader never sees a partial
-// file under the final name, and a crash leaves at most temporary files.
+// file under the final name, and a crash leaves at most temporary files,
+// which may be removed when no crawl uses the dir.
 // Abort removes the temporary file. Errors say what was being saved:
 // "save REL: REASON".
 //
@@ -65,15 +66,17 @@
 // # Collisions and safety
 //
 // Every file operation goes through an os.Root opened on the dir, so no
-// URL can reach outside it: not with "..", %2F, NUL, nor a symbolic link
-// planted inside the dir that points out (the operation fails instead).
-// When a name is taken by the other kind of thing at write time (a file
-// where a directory is needed, a directory where the file should go, or a
-// symbolic link that leads nowhere inside the dir), the body goes to a
-// deterministic name in the same directory instead: the name with '~' and
-// 8 hex digits of its sha256 before its extension ("a" becomes
-// "a~ca978112", "r.pdf" becomes "r~e06a5187.pdf"); Commit returns the
-// path actually used. Names on Windows (reserved device names, trailing
+// URL can reach outside it: not with "..", %2F or NUL, and not through a
+// symbolic link planted inside the dir that points out, which os.Root
+// refuses to follow. A name taken by the wrong kind of thing at write time
+// is left alone: a file, or a link not leading to a directory inside the
+// dir, where a directory is needed; a directory, or any link, where the
+// file should go. The directory or the file then takes a deterministic
+// name in the same directory instead: the name with '~' and 8 hex digits
+// of its sha256 before its extension ("a" becomes "a~ca978112", "r.pdf"
+// becomes "r~e06a5187.pdf"), and Commit returns the path actually used.
+// When the fallback name is taken too, Create or Commit fails. A regular
+// file under the name is replaced. Names on Windows (reserved device names, trailing
 // dots, the port's ':') are not handled: the layout is for POSIX file
 // systems.
 //

@@ -60,7 +60,9 @@ func (f *File) Size() int64 { return f.n }
 // target's name, the body takes the fallback name in the same directory.
 // It returns the path used, relative to the save dir and slash-separated,
 // and the hex sha256 of the body. On any error, a Write's included, the
-// temporary file is removed and nothing is committed.
+// temporary file is removed and nothing is committed, except when only
+// the directory's fsync fails: the body is then in place, under a name
+// the error does not give, but may not survive a crash.
 func (f *File) Commit() (rel, sha256hex string, err error) {
 	if f.done {
 		return "", "", fmt.Errorf("save %s: file already committed or aborted", f.rel)
