@@ -1,0 +1,152 @@
+package save
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"strings"
+)
+
+// Dir is a save directory. All its file operations go through an os.Root,
+// so none reaches outside the directory. A Dir is safe for concurrent use.
+type Dir struct {
+	root *os.Root
+}
+
+// Open opens the directory dir that a user named for --save, creating it
+// and its parents (mode 0755 before umask) when missing, and checks that
+// files can be created in it by creating and removing a probe file.
+// Errors are one line: "save dir DIR: REASON".
+func Open(dir string) (*Dir, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("save dir %s: %w", dir, pathless(err))
+	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, fmt.Errorf("save dir %s: %w", dir, pathless(err))
+	}
+	probe := tempName("probe")
+	f, err := root.OpenFile(probe, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err == nil {
+		err = errors.Join(f.Close(), root.Remove(probe))
+	}
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("save dir %s: cannot create files: %w", dir, pathless(err)), root.Close())
+	}
+	return &Dir{root: root}, nil
+}
+
+// Close closes the directory. Files created and not yet committed or
+// aborted must not be used after it.
+func (d *Dir) Close() error {
+	return d.root.Close()
+}
+
+// Create starts the file that will hold the body for rel, a PathFor
+// result: a temporary file in the target's directory, whose missing
+// directories it creates (mode 0755 before umask). Where a file, or a
+// symbolic link that does not lead to a directory inside d, has a
+// directory's place, the directory gets the fallback name described in
+// the package documentation instead. rel must be a clean, slash-separated
+// path inside d (fs.ValidPath, not "."). The caller must Commit or Abort
+// the file.
+func (d *Dir) Create(rel string) (*File, error) {
+	if !fs.ValidPath(rel) || rel == "." || strings.ContainsAny(rel, "\x00\\") {
+		return nil, fmt.Errorf("save %s: not a path inside the save dir", rel)
+	}
+	dir, name := path.Split(rel)
+	dir, err := d.mkdirs(strings.TrimSuffix(dir, "/"))
+	if err != nil {
+		return nil, fmt.Errorf("save %s: %w", rel, err)
+	}
+	tmp := path.Join(dir, tempName("save"))
+	f, err := d.root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("save %s: %w", rel, pathless(err))
+	}
+	return newFile(d, rel, dir, name, tmp, f), nil
+}
+
+// mkdirs creates the directories of dir, a clean slash-separated path or
+// "", one by one, giving a segment its fallback name where something
+// other than a directory holds its place. It returns the path of the
+// directories actually used.
+func (d *Dir) mkdirs(dir string) (string, error) {
+	if dir == "" {
+		return ".", nil
+	}
+	cur := ""
+	for _, seg := range strings.Split(dir, "/") {
+		p := path.Join(cur, seg)
+		ok, err := d.ensureDir(p)
+		if err != nil {
+			return "", err
+		}
+		if !ok {
+			p = path.Join(cur, fallbackName(seg))
+			if ok, err = d.ensureDir(p); err != nil {
+				return "", err
+			}
+			if !ok {
+				return "", fmt.Errorf("neither %s nor %s can be a directory", path.Join(cur, seg), p)
+			}
+		}
+		cur = p
+	}
+	return cur, nil
+}
+
+// ensureDir makes p a directory if nothing is there. It reports whether p
+// is now a directory inside d; false, with no error, when something else
+// holds the name: a file, or a symbolic link leading outside d, nowhere,
+// or to a non-directory.
+func (d *Dir) ensureDir(p string) (bool, error) {
+	err := d.root.Mkdir(p, 0o755)
+	if err == nil {
+		return true, nil
+	}
+	if !errors.Is(err, fs.ErrExist) {
+		return false, pathless(err)
+	}
+	fi, err := d.root.Lstat(p)
+	if err != nil {
+		return false, pathless(err)
+	}
+	switch {
+	case fi.IsDir():
+		return true, nil
+	case fi.Mode()&fs.ModeSymlink != 0:
+		// Root follows a link only while it stays inside; one that
+		// leaves, dangles or loops fails Stat and is not a directory.
+		fi, err = d.root.Stat(p)
+		return err == nil && fi.IsDir(), nil
+	}
+	return false, nil
+}
+
+// tempName returns a fresh name for a temporary file of the given kind.
+// It contains '#', which PathFor always escapes, so it is never the name
+// of a saved body.
+func tempName(kind string) string {
+	var b [8]byte
+	rand.Read(b[:]) // never fails: crypto/rand crashes the program instead
+	return ".#" + kind + "-" + hex.EncodeToString(b[:])
+}
+
+// pathless drops the path from an *fs.PathError or *os.LinkError, which
+// our messages name already; errors.Is still sees the reason.
+func pathless(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	var le *os.LinkError
+	if errors.As(err, &le) {
+		return le.Err
+	}
+	return err
+}

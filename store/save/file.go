@@ -1,0 +1,154 @@
+package save
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io/fs"
+	"os"
+	"path"
+)
+
+// File is a body being saved: a temporary file that Commit renames into
+// place and Abort removes. It belongs to one goroutine. Exactly one of
+// Commit and Abort should be called, also after a failed Write; Abort
+// after Commit does nothing, so a deferred Abort is always safe.
+type File struct {
+	d    *Dir
+	rel  string // as asked of Create, for messages
+	dir  string // directory used, "." for the top, after any fallback
+	name string // file name asked for
+	tmp  string // temporary file, relative to the root
+	f    *os.File
+	sum  hash.Hash
+	n    int64
+	err  error // first Write error
+	done bool  // committed or aborted
+}
+
+func newFile(d *Dir, rel, dir, name, tmp string, f *os.File) *File {
+	return &File{d: d, rel: rel, dir: dir, name: name, tmp: tmp, f: f, sum: sha256.New()}
+}
+
+// Write writes p to the temporary file, hashing and counting the bytes
+// written. An error is kept: later Writes return it, and Commit does not
+// commit.
+func (f *File) Write(p []byte) (int, error) {
+	if f.done {
+		return 0, fmt.Errorf("save %s: file already committed or aborted", f.rel)
+	}
+	if f.err != nil {
+		return 0, f.err
+	}
+	n, err := f.f.Write(p)
+	f.sum.Write(p[:n])
+	f.n += int64(n)
+	if err != nil {
+		f.err = fmt.Errorf("save %s: %w", f.rel, pathless(err))
+	}
+	return n, f.err
+}
+
+// Size is the number of bytes written so far.
+func (f *File) Size() int64 { return f.n }
+
+// Commit makes the body durable and visible under its final name: it
+// fsyncs and closes the temporary file, renames it over the target, and
+// fsyncs the directory. Where a directory (or a symbolic link) holds the
+// target's name, the body takes the fallback name in the same directory.
+// It returns the path used, relative to the save dir and slash-separated,
+// and the hex sha256 of the body. On any error, a Write's included, the
+// temporary file is removed and nothing is committed, except when only
+// the directory's fsync fails: the body is then in place, under a name
+// the error does not give, but may not survive a crash.
+func (f *File) Commit() (rel, sha256hex string, err error) {
+	if f.done {
+		return "", "", fmt.Errorf("save %s: file already committed or aborted", f.rel)
+	}
+	f.done = true
+	if f.err != nil {
+		return "", "", errors.Join(f.err, f.cleanup())
+	}
+	if err := f.f.Sync(); err != nil {
+		return "", "", errors.Join(fmt.Errorf("save %s: %w", f.rel, pathless(err)), f.cleanup())
+	}
+	if err := f.f.Close(); err != nil {
+		return "", "", errors.Join(fmt.Errorf("save %s: %w", f.rel, pathless(err)), f.remove())
+	}
+	target, err := f.rename()
+	if err != nil {
+		return "", "", errors.Join(fmt.Errorf("save %s: %w", f.rel, err), f.remove())
+	}
+	if err := f.syncDir(); err != nil {
+		return "", "", fmt.Errorf("save %s: sync directory: %w", f.rel, err)
+	}
+	return target, hex.EncodeToString(f.sum.Sum(nil)), nil
+}
+
+// rename moves the temporary file to its name, or to the fallback name
+// when something other than a regular file holds it, and returns the
+// path used. A regular file under the name is replaced.
+func (f *File) rename() (string, error) {
+	target := path.Join(f.dir, f.name)
+	if !f.replaceable(target) {
+		target = path.Join(f.dir, fallbackName(f.name))
+		if !f.replaceable(target) {
+			return "", fmt.Errorf("neither %s nor %s can be a file", path.Join(f.dir, f.name), target)
+		}
+	}
+	if err := f.d.root.Rename(f.tmp, target); err != nil {
+		return "", pathless(err)
+	}
+	return target, nil
+}
+
+// replaceable reports whether a rename onto p would put the body there:
+// p is missing or a regular file. A directory is not, nor is a symbolic
+// link, which the body would replace but which was not ours to replace.
+func (f *File) replaceable(p string) bool {
+	fi, err := f.d.root.Lstat(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return true
+	}
+	return err == nil && fi.Mode().IsRegular()
+}
+
+func (f *File) syncDir() error {
+	dir, err := f.d.root.Open(f.dir)
+	if err != nil {
+		return pathless(err)
+	}
+	return errors.Join(pathless(dir.Sync()), pathless(dir.Close()))
+}
+
+// Abort removes the temporary file. After Commit, or a second time, it
+// does nothing and returns nil.
+func (f *File) Abort() error {
+	if f.done {
+		return nil
+	}
+	f.done = true
+	if err := f.cleanup(); err != nil {
+		return fmt.Errorf("save %s: abort: %w", f.rel, err)
+	}
+	return nil
+}
+
+// cleanup closes and removes the temporary file.
+func (f *File) cleanup() error {
+	cerr := f.f.Close()
+	if errors.Is(cerr, os.ErrClosed) {
+		cerr = nil
+	}
+	return errors.Join(pathless(cerr), f.remove())
+}
+
+func (f *File) remove() error {
+	err := f.d.root.Remove(f.tmp)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	return pathless(err)
+}
