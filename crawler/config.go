@@ -9,6 +9,7 @@ import (
 
 	"github.com/crawl-dev/crawl/frontier"
 	"github.com/crawl-dev/crawl/parser"
+	"github.com/crawl-dev/crawl/store/save"
 )
 
 // Scope says which links a crawl follows, relative to its seeds.
@@ -129,6 +130,13 @@ type Config struct {
 	Grace time.Duration
 	// FlushInterval is how often written records are flushed (default 1s).
 	FlushInterval time.Duration
+	// Save, if not nil, keeps the body of every 2xx response that Accept
+	// and Reject keep, in the directory's layout (package store/save).
+	Save *save.Dir
+	// Accept and Reject decide which responses other than HTML pages are
+	// fetched and saved: comma-separated media types ("application/pdf",
+	// "image/*") and extensions (".pdf"); see keepRules. Empty keeps all.
+	Accept, Reject []string
 	// Transport makes the HTTP requests; nil means a transport tuned for
 	// crawling, owned by the crawler.
 	Transport http.RoundTripper
@@ -200,6 +208,9 @@ func (c Config) Validate() error {
 		if f.v < 0 {
 			return fmt.Errorf("%s must not be negative", f.name)
 		}
+	}
+	if _, err := parseKeepRules(c.Accept, c.Reject); err != nil {
+		return err
 	}
 	if c.Scope < ScopeHost || c.Scope > ScopeAll {
 		return fmt.Errorf("unknown scope %d", int(c.Scope))

@@ -16,6 +16,7 @@ import (
 	"github.com/crawl-dev/crawl/frontier"
 	"github.com/crawl-dev/crawl/parser"
 	"github.com/crawl-dev/crawl/store"
+	"github.com/crawl-dev/crawl/store/save"
 )
 
 // RecordWriter receives the crawl's records. The crawler calls it from one
@@ -46,6 +47,8 @@ type Crawler struct {
 	failures    *hostCounter      // consecutive transient failures per host
 	hostPages   *hostCounter      // pages started per host, for MaxHostPages
 	parses      *parseLimiter     // bounds the memory of HTML parses
+	keep        *keepRules        // --accept and --reject
+	save        *save.Dir         // where bodies are saved; nil: nowhere
 	pages       http.RoundTripper // page requests: redirects are recorded, not followed
 	robotsCl    *http.Client
 	ownTr       *http.Transport      // the transport the crawler made, closed by Run
@@ -90,6 +93,10 @@ func New(cfg Config, fr frontier.Frontier, out RecordWriter, log *zap.Logger) (*
 		failures:    newHostCounter(),
 		hostPages:   newHostCounter(),
 		parses:      newParseLimiter(),
+		save:        cfg.Save,
+	}
+	if c.keep, err = parseKeepRules(cfg.Accept, cfg.Reject); err != nil {
+		return nil, err
 	}
 	if c.commit, err = newCommitter(c, fr, out); err != nil {
 		return nil, err

@@ -51,61 +51,98 @@ func newRobotsClient(rt http.RoundTripper) *http.Client {
 	}
 }
 
-// fetch requests u and reads its body within timeout. HTML bodies are kept
-// (up to maxBody bytes); others are counted and discarded. The body belongs
-// to the Result the response goes into, which releases it. truncated says
-// the body was cut at maxBody. When the body fails after the headers
-// arrived, fetch returns the response (without a body) and the error.
-func fetch(ctx context.Context, rt http.RoundTripper, u, userAgent string, timeout time.Duration, maxBody int64) (res *Response, truncated bool, err error) {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+// fetch requests the result's URL and reads its body within Timeout into
+// res: its Response, Truncated, and, when the body is saved, Saved and
+// SHA256. HTML bodies of 2xx responses are kept (up to MaxBody bytes) in
+// the Response, which belongs to res; a body saved by --save that is not
+// HTML streams into its file, never whole in memory; a 2xx body that the
+// --accept/--reject rules do not keep is not read at all; other bodies are
+// counted and discarded. err is the URL's failure: when the body fails
+// after the headers arrived, res keeps the response without a body. fatal
+// is a failure to save, which ends the crawl.
+func (c *Crawler) fetch(ctx context.Context, res *Result) (err, fatal error) {
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, res.lease.Item.URL, nil)
 	if err != nil {
-		return nil, false, fmt.Errorf("request: %w", err)
+		return fmt.Errorf("request: %w", err), nil
 	}
-	req.Header.Set("User-Agent", userAgent)
+	req.Header.Set("User-Agent", c.cfg.UserAgent)
 	req.Header.Set("Accept", "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8")
 	setAcceptEncoding(req.Header)
-	resp, err := rt.RoundTrip(req)
+	resp, err := c.pages.RoundTrip(req)
 	if err != nil {
-		return nil, false, fetchError(err, timeout)
+		return fetchError(err, c.cfg.Timeout), nil
 	}
 	defer resp.Body.Close()
 
-	res = &Response{Status: resp.StatusCode, Header: resp.Header, MediaType: mediaType(resp.Header.Get("Content-Type"))}
+	r := &Response{Status: resp.StatusCode, Header: resp.Header, MediaType: mediaType(resp.Header.Get("Content-Type"))}
+	res.Response = r
+	ok := resp.StatusCode >= 200 && resp.StatusCode < 300
+	if ok && !isHTML(r.MediaType) && c.keep.any() && !c.keep.keeps(r.MediaType, res.URL.Path) {
+		return nil, nil // not wanted: the body is not read
+	}
 	body, err := decode(resp.Body, resp.Header.Get("Content-Encoding"))
 	if err != nil {
-		return res, false, fmt.Errorf("read body: %w", err)
+		return fmt.Errorf("read body: %w", err), nil
 	}
-	limited := io.LimitReader(body, maxBody+1)
-	if isHTML(res.MediaType) && resp.StatusCode >= 200 && resp.StatusCode < 300 {
-		res.body = bufPool.Get().(*bytes.Buffer)
-		res.Bytes, err = res.body.ReadFrom(limited)
-	} else {
-		res.Bytes, err = io.Copy(io.Discard, limited)
-	}
-	if res.Bytes > maxBody {
-		res.Bytes = maxBody
-		truncated = true
-		if res.body != nil {
-			res.body.Truncate(int(maxBody))
+	limited := io.LimitReader(body, c.cfg.MaxBody)
+	var file *saving
+	switch {
+	case ok && isHTML(r.MediaType):
+		r.body = bufPool.Get().(*bytes.Buffer)
+		r.Bytes, err = r.body.ReadFrom(limited)
+	case ok && c.save != nil:
+		if file, fatal = c.startSave(res.URL, r.MediaType); fatal != nil {
+			return nil, fatal
 		}
+		defer c.abortSave(file)
+		r.Bytes, err = io.Copy(file, limited)
+		if file.err != nil {
+			return nil, file.err
+		}
+	default:
+		r.Bytes, err = io.Copy(io.Discard, limited)
+	}
+	if err == nil && r.Bytes == c.cfg.MaxBody {
+		var one [1]byte
+		n, _ := io.ReadFull(body, one[:]) // only whether there is more matters
+		res.Truncated = n > 0
 	}
 	if err != nil {
-		// The headers arrived: the caller keeps the status.
-		putBuf(res.body)
-		res.body = nil
-		return res, truncated, fmt.Errorf("read body: %w", fetchError(err, timeout))
+		// The headers arrived: the result keeps the status.
+		putBuf(r.body)
+		r.body = nil
+		return fmt.Errorf("read body: %w", fetchError(err, c.cfg.Timeout)), nil
 	}
-	if res.MediaType == "" && res.body != nil {
+	if r.MediaType == "" && r.body != nil {
 		// No Content-Type: sniff it as browsers do.
-		res.MediaType = mediaType(http.DetectContentType(res.body.Bytes()))
-		if !isHTML(res.MediaType) {
-			putBuf(res.body)
-			res.body = nil
+		r.MediaType = mediaType(http.DetectContentType(r.body.Bytes()))
+		if !isHTML(r.MediaType) && c.keep.any() && !c.keep.keeps(r.MediaType, res.URL.Path) {
+			putBuf(r.body)
+			r.body = nil
+			return nil, nil
 		}
 	}
-	return res, truncated, nil
+	if r.body != nil && c.save != nil && c.keep.keeps(r.MediaType, res.URL.Path) {
+		if file, fatal = c.startSave(res.URL, r.MediaType); fatal != nil {
+			return nil, fatal
+		}
+		defer c.abortSave(file)
+		if _, err := file.Write(r.body.Bytes()); err != nil {
+			return nil, err
+		}
+	}
+	if r.body != nil && !isHTML(r.MediaType) {
+		putBuf(r.body)
+		r.body = nil
+	}
+	if file != nil {
+		if res.Saved, res.SHA256, fatal = file.commit(); fatal != nil {
+			return nil, fatal
+		}
+	}
+	return nil, nil
 }
 
 // fetchError turns a client error into the short message a record carries.

@@ -41,6 +41,9 @@ type Result struct {
 	// Truncated says the body was cut at MaxBody, or the page at maxTags
 	// for parsing.
 	Truncated bool
+	// Saved is the path, relative to Config.Save, of the saved body, and
+	// SHA256 the hex sha256 of the bytes saved; empty when not saved.
+	Saved, SHA256 string
 
 	children []frontier.Item // URLs to queue with the completion
 }
@@ -99,6 +102,8 @@ func (r *Result) record() *store.Record {
 		Links:      []string{},
 		Error:      r.Err,
 		Truncated:  r.Truncated,
+		Saved:      r.Saved,
+		SHA256:     r.SHA256,
 	}
 	if r.Err != "" {
 		rec.ErrorKind = r.Kind.String()

@@ -54,9 +54,13 @@ func (c *Crawler) handle(ctx context.Context, l *frontier.Lease) (outcome, error
 
 	start := time.Now()
 	it.Attempts++
-	resp, truncated, err := fetch(ctx, c.pages, it.URL, c.cfg.UserAgent, c.cfg.Timeout, c.cfg.MaxBody)
 	res := c.newResult(l, u, start)
-	res.Response = resp
+	err, fatal := c.fetch(ctx, res)
+	resp := res.Response
+	if fatal != nil {
+		res.release()
+		return outcome{}, fatal
+	}
 	if ctx.Err() != nil {
 		// Shutdown abandoned the request: the URL is not done.
 		res.release()
@@ -82,8 +86,7 @@ func (c *Crawler) handle(ctx context.Context, l *frontier.Lease) (outcome, error
 		c.endBackoff(it.Host)
 	}
 
-	res.Truncated = truncated
-	if truncated {
+	if res.Truncated {
 		log.Debug("body truncated", zap.Int64("max_body", c.cfg.MaxBody))
 		c.warnTruncated(it.Host, it.URL)
 	}
@@ -285,7 +288,7 @@ func (c *Crawler) children(links []string, it *frontier.Item) []frontier.Item {
 	}
 	items := make([]frontier.Item, 0, len(links))
 	for _, link := range links {
-		if child, ok := c.scope.item(link, it.Depth+1, it.URL, 0); ok {
+		if child, ok := c.scope.item(link, it.Depth+1, it.URL, 0); ok && !c.skipsLink(child) {
 			items = append(items, child)
 		}
 	}

@@ -44,4 +44,9 @@ type Record struct {
 	ErrorKind string `json:"error_kind,omitempty"`
 	// Truncated is true when the body was cut at the size limit.
 	Truncated bool `json:"truncated,omitempty"`
+	// Saved is where the body was saved (crawl --save DIR), as a
+	// slash-separated path relative to DIR; absent when not saved.
+	Saved string `json:"saved,omitempty"`
+	// SHA256 is the hex sha256 of the body as saved; absent when not saved.
+	SHA256 string `json:"sha256,omitempty"`
 }

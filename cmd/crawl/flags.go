@@ -32,6 +32,8 @@ type options struct {
 	metrics         string  // --metrics ADDR
 	failOnErrorRate float64 // 0 = off
 
+	save string // --save DIR
+
 	frontier string        // --frontier: memory or redis://HOST:PORT/DB
 	crawlID  string        // --crawl-id NAME of a shared crawl
 	leaseTTL time.Duration // --lease-ttl of a shared crawl
@@ -95,6 +97,15 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.BoolVar(&o.quiet, "quiet", false, "no summary at the end and no automatic progress line (logs are still written)")
 	fs.StringVar(&o.report, "report", "", "write the summary as JSON to `FILE` when the crawl ends (replaced whole)")
 	fs.StringVar(&o.metrics, "metrics", "", "serve Prometheus metrics at http://`ADDR`/metrics during the crawl (e.g. 127.0.0.1:9464)")
+	fs.StringVar(&o.save, "save", "", "save every 2xx body under `DIR`/HOST[:PORT]/PATH (wget -x layout; the record gets saved and sha256)")
+	fs.Func("accept", "with comma-separated media types (application/pdf, image/*) and extensions (.pdf), which responses other than HTML pages are fetched and saved (repeatable; HTML pages are still fetched for their links)", func(s string) error {
+		c.Accept = append(c.Accept, s)
+		return nil
+	})
+	fs.Func("reject", "media types and extensions never fetched or saved, as for --accept (repeatable; wins over --accept)", func(s string) error {
+		c.Reject = append(c.Reject, s)
+		return nil
+	})
 	fs.Float64Var(&o.failOnErrorRate, "fail-on-error-rate", 0, "exit 4 when more than this share `R` (0 < R <= 1) of the records have an error (0 = off)")
 	return fs
 }
@@ -243,6 +254,10 @@ Examples:
 
   # One request per second per host, only the docs section, gzip output:
   crawl --seed https://example.com/docs/ --rate 1 --include '^https://example\.com/docs/' --out docs.jsonl.gz
+
+  # Download every PDF a page links to, concurrently within the per-host
+  # limits, one record each (saved and sha256 say where and what):
+  crawl --seed https://example.com/reports/ --depth 1 --accept application/pdf --save reports/
 
   # Nightly from cron: many seeds, any host, 64 fetches in flight, metrics for
   # Prometheus, a JSON report, and exit 4 if more than 5% of the URLs failed:

@@ -20,6 +20,7 @@ import (
 
 	"github.com/crawl-dev/crawl/crawler"
 	"github.com/crawl-dev/crawl/crawler/report"
+	"github.com/crawl-dev/crawl/store/save"
 )
 
 // Exit codes.
@@ -129,6 +130,14 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		if repFile, err = createReportFile(o.report); err != nil {
 			return usageError{err}
 		}
+	}
+	var saveDir *save.Dir
+	if o.save != "" {
+		if saveDir, err = save.Open(o.save); err != nil {
+			return errors.Join(usageError{err}, discard(repFile))
+		}
+		defer saveDir.Close()
+		o.cfg.Save = saveDir
 	}
 	fr, out, err := openCrawl(ctx, o, stdout)
 	if errors.Is(err, errFinished) {
