@@ -10,8 +10,8 @@ import (
 
 func TestConformance(t *testing.T) {
 	c := testClient(t)
-	frontiertest.RunOptions(t, frontiertest.Options{Resolution: time.Millisecond},
-		func(t *testing.T, p frontier.Policy) frontier.Frontier {
-			return openTest(t, c, newCrawlID(t, c), p, Options{})
-		})
+	opts := frontiertest.Options{Resolution: time.Millisecond, Extender: true, RobotsStore: true}
+	frontiertest.RunOptions(t, opts, func(t *testing.T, p frontier.Policy) frontier.Frontier {
+		return openTest(t, c, newCrawlID(t, c), p, Options{})
+	})
 }
