@@ -33,7 +33,7 @@ type Options struct {
 	// crawler picks its commit order from them, so a backend (or a wrapper
 	// around one) that gains or loses one changes how a crawl writes its
 	// output. The suite checks that the frontier open returns implements
-	// exactly the declared ones.
+	// exactly the declared ones, and runs each declared one's tests.
 
 	// Batcher says the frontier is a frontier.Batcher: CompleteBatch and
 	// Checkpoint. The crawler then group-commits: it writes and syncs a
@@ -63,6 +63,9 @@ func Run(t *testing.T, open func(t *testing.T, p frontier.Policy) frontier.Front
 func RunOptions(t *testing.T, opts Options, open func(t *testing.T, p frontier.Policy) frontier.Frontier) {
 	t.Helper()
 	all := append([]testCase{{"Interfaces", func(e *env) { testInterfaces(e, opts) }}}, tests()...)
+	if opts.Batcher {
+		all = append(all, batchTests()...)
+	}
 	for _, tc := range all {
 		t.Run(tc.name, func(t *testing.T) {
 			if opts.Synctest {
