@@ -72,6 +72,9 @@ func RunOptions(t *testing.T, opts Options, open func(t *testing.T, p frontier.P
 	if opts.Extender {
 		all = append(all, extendTests()...)
 	}
+	if opts.RobotsStore {
+		all = append(all, robotsTests()...)
+	}
 	for _, tc := range all {
 		t.Run(tc.name, func(t *testing.T) {
 			if opts.Synctest {
