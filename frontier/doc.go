@@ -62,7 +62,8 @@
 // # Writing a backend
 //
 // A backend lives in its own package (frontier/redis, frontier/disk),
-// implements Frontier, and runs the conformance suite from its tests:
+// implements Frontier, and runs the conformance suite from its tests
+// (RunOptions, with its optional interfaces declared, when it has any):
 //
 //	func TestConformance(t *testing.T) {
 //		frontiertest.Run(t, func(t *testing.T, p frontier.Policy) frontier.Frontier {
@@ -107,6 +108,25 @@
 //
 // Backends that survive crashes give leases a deadline, hand expired ones
 // out again, and answer ErrStaleLease to their late Complete or Retry.
+//
+// The optional interfaces choose the crawler's commit order, once, by type
+// assertion on the frontier it is given:
+//
+//   - Batcher (frontier/disk): group commit. The crawler writes and syncs a
+//     batch's records, then commits their completions and the output's
+//     checkpoint in one CompleteBatch, for exactly-once output.
+//   - Extender (frontier/redis): complete first, then write. Leases expire,
+//     so the crawler renews them and records a URL only once its Complete
+//     succeeded.
+//   - neither: write the record, then Complete.
+//
+// RobotsStore (frontier/redis) shares robots.txt between processes. A
+// wrapper around a frontier (logging, metrics) must forward every optional
+// interface of the frontier it wraps: one that hides Extend switches a
+// shared crawl to the order that records a reclaimed URL twice. Declare
+// what a backend implements in frontiertest.Options; the suite fails when
+// the frontier's interfaces differ from the declaration and tests each
+// declared one.
 // Time-dependent behaviour is checked with lower bounds on real elapsed time;
 // a backend that does no I/O can also run the suite inside testing/synctest
 // bubbles (frontiertest.RunOptions with Synctest set) for exact times.

@@ -19,9 +19,10 @@
 // Pebble adds its block cache (Options.CacheSize, 16 MiB) and two or three
 // 8 MiB memtables.
 //
-// The semantics are the memory backend's, and frontiertest.Run checks
+// The semantics are the memory backend's, and the frontiertest suite checks
 // them: breadth-first gating by depth, per-host FIFO within a depth, Retry
-// to the front, MaxInflight, Delay, SetHostDelay, ErrDone, ErrStaleLease.
+// to the front, MaxInflight, Delay, SetHostDelay, ErrDone, ErrStaleLease,
+// and, with Options.Batcher, CompleteBatch and Checkpoint.
 //
 // # Durability
 //

@@ -17,6 +17,26 @@
 // testing/synctest bubbles with RunOptions and Options.Synctest: the timed
 // tests then run instantly and assert exact times.
 //
+// # Optional interfaces
+//
+// The crawler picks its commit order from the optional interfaces of
+// package frontier that a frontier implements, so a backend declares them
+// in Options (Batcher, Extender, RobotsStore) and calls RunOptions:
+//
+//	frontiertest.RunOptions(t, frontiertest.Options{Extender: true, RobotsStore: true}, open)
+//
+// The Interfaces test fails if the frontier open returns lacks a declared
+// interface (a wrapper that does not forward it) or has one not declared.
+// Each declared interface then gets its tests: Batch* (CompleteBatch is
+// atomic, a stale lease fails the whole batch, Checkpoint), Extend* and
+// LeaseExpiry (Extend renews a held lease and refuses an ended one; an
+// expired lease is handed out again and its late calls are stale), and
+// Robots* (claims, stores, allow-all and expiry). The lease tests wait for
+// real leases to expire, so an Extender must be opened with a short
+// LeaseTTL (see Options.Extender). Open cannot reopen a frontier, so that
+// a Batcher's checkpoint survives a reopen is left to the backend's own
+// tests.
+//
 // The suite closes each frontier it opens (a second Close answering
 // ErrClosed is fine); open may register more cleanup with t.Cleanup. Tests
 // run one after another, never in parallel. The package is for tests only;

@@ -28,6 +28,28 @@ type Options struct {
 	// ordering rules of frontier.Frontier); without it the suite checks
 	// the strict order.
 	Lookahead bool
+
+	// The optional interfaces the backend's frontier implements. The
+	// crawler picks its commit order from them, so a backend (or a wrapper
+	// around one) that gains or loses one changes how a crawl writes its
+	// output. The suite checks that the frontier open returns implements
+	// exactly the declared ones, and runs each declared one's tests.
+
+	// Batcher says the frontier is a frontier.Batcher: CompleteBatch and
+	// Checkpoint. The crawler then group-commits: it writes and syncs a
+	// batch's records, then commits their completions and the output's
+	// checkpoint in one step.
+	Batcher bool
+	// Extender says the frontier is a frontier.Extender: its leases expire
+	// unless renewed. The crawler then completes a lease before it writes
+	// the URL's record. The suite waits for real leases to expire, so open
+	// must use a short LeaseTTL (at most maxLeaseTTL, 2s; a few hundred
+	// milliseconds keeps the suite fast) that the other tests' leases,
+	// held for tens of milliseconds, do not outlive.
+	Extender bool
+	// RobotsStore says the frontier is a frontier.RobotsStore, sharing
+	// robots.txt between the processes of a crawl.
+	RobotsStore bool
 }
 
 // Open returns a fresh, empty frontier enforcing p. The suite closes it.
@@ -43,7 +65,17 @@ func Run(t *testing.T, open func(t *testing.T, p frontier.Policy) frontier.Front
 // RunOptions runs the conformance suite with opts.
 func RunOptions(t *testing.T, opts Options, open func(t *testing.T, p frontier.Policy) frontier.Frontier) {
 	t.Helper()
-	for _, tc := range tests() {
+	all := append([]testCase{{"Interfaces", func(e *env) { testInterfaces(e, opts) }}}, tests()...)
+	if opts.Batcher {
+		all = append(all, batchTests()...)
+	}
+	if opts.Extender {
+		all = append(all, extendTests()...)
+	}
+	if opts.RobotsStore {
+		all = append(all, robotsTests()...)
+	}
+	for _, tc := range all {
 		t.Run(tc.name, func(t *testing.T) {
 			if opts.Synctest {
 				synctest.Test(t, func(t *testing.T) {
@@ -53,6 +85,33 @@ func RunOptions(t *testing.T, opts Options, open func(t *testing.T, p frontier.P
 			}
 			tc.fn(&env{t: t, open: open, resolution: opts.Resolution, lookahead: opts.Lookahead})
 		})
+	}
+}
+
+// testInterfaces: the frontier implements exactly the optional interfaces
+// opts declares. A missing one would switch the crawler to another commit
+// order (a wrapper that does not forward Extend makes a shared crawl
+// record a reclaimed URL twice); an undeclared one would go untested.
+func testInterfaces(e *env, opts Options) {
+	f := e.newFrontier(frontier.Policy{})
+	_, batcher := f.(frontier.Batcher)
+	_, extender := f.(frontier.Extender)
+	_, robots := f.(frontier.RobotsStore)
+	checks := []struct {
+		name            string
+		declared, found bool
+	}{
+		{"frontier.Batcher", opts.Batcher, batcher},
+		{"frontier.Extender", opts.Extender, extender},
+		{"frontier.RobotsStore", opts.RobotsStore, robots},
+	}
+	for _, c := range checks {
+		switch {
+		case c.declared && !c.found:
+			e.t.Errorf("%T does not implement %s, which Options declares (a wrapper must forward it)", f, c.name)
+		case !c.declared && c.found:
+			e.t.Errorf("%T implements %s, which Options does not declare: declare it so the suite tests it", f, c.name)
+		}
 	}
 }
 
