@@ -75,7 +75,6 @@ func New(cfg Config, fr frontier.Frontier, out RecordWriter, log *zap.Logger) (*
 	if log == nil {
 		log = zap.NewNop()
 	}
-	cfg = cfg.withDefaults()
 	robotsStore, _ := fr.(frontier.RobotsStore)
 	batcher, _ := fr.(frontier.Batcher)
 	durable, _ := out.(DurableWriter)

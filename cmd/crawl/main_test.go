@@ -8,10 +8,12 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/crawl-dev/crawl/crawler"
 	"github.com/crawl-dev/crawl/store"
 	"github.com/crawl-dev/crawl/testserver"
 )
@@ -40,8 +42,14 @@ func TestBadCommandLines(t *testing.T) {
 		{"negative depth", []string{"--seed", "http://x/", "--depth", "-1"}, "depth must not be negative"},
 		{"negative retries", []string{"--seed", "http://x/", "--retries", "-2"}, "retries must not be negative"},
 		{"negative rate", []string{"--seed", "http://x/", "--rate", "-1"}, "rate must not be negative"},
-		{"zero concurrency", []string{"--seed", "http://x/", "--concurrency", "0"}, "--concurrency must be greater than zero"},
-		{"negative max-body", []string{"--seed", "http://x/", "--max-body", "-5"}, "--max-body must be greater than zero"},
+		{"zero concurrency", []string{"--seed", "http://x/", "--concurrency", "0"}, "concurrency must be greater than zero"},
+		{"zero per-host", []string{"--seed", "http://x/", "--per-host", "0"}, "per-host must be greater than zero"},
+		{"zero timeout", []string{"--seed", "http://x/", "--timeout", "0s"}, "timeout must be greater than zero"},
+		{"negative max-body", []string{"--seed", "http://x/", "--max-body", "-5"}, "max-body must be greater than zero"},
+		{"zero max-url-length", []string{"--seed", "http://x/", "--max-url-length", "0"}, "max-url-length must be greater than zero"},
+		{"empty user-agent", []string{"--seed", "http://x/", "--user-agent", ""}, "user-agent must not be empty"},
+		{"negative max-repeats", []string{"--seed", "http://x/", "--max-repeats", "-1"}, "max-repeats must not be negative"},
+		{"backoff base above max", []string{"--seed", "http://x/", "--backoff-max", "0s"}, "backoff-base must not exceed backoff-max"},
 		{"not a number", []string{"--seed", "http://x/", "--depth", "two"}, `invalid value "two" for flag -depth`},
 		{"bad duration", []string{"--seed", "http://x/", "--timeout", "5"}, `invalid value "5" for flag -timeout`},
 		{"bad scope", []string{"--seed", "http://x/", "--scope", "galaxy"}, `scope "galaxy"`},
@@ -74,6 +82,20 @@ func TestHelp(t *testing.T) {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("--help output lacks %q", want)
 		}
+	}
+}
+
+// TestFlagDefaults checks that a command line with only a seed is
+// crawler.DefaultConfig(): the flags take their defaults from it.
+func TestFlagDefaults(t *testing.T) {
+	o, err := parseArgs([]string{"--seed", "http://example.com/"}, strings.NewReader(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := crawler.DefaultConfig()
+	want.Seeds = []string{"http://example.com/"}
+	if !reflect.DeepEqual(o.cfg, want) {
+		t.Errorf("config of a bare command line:\n%+v\nwant crawler.DefaultConfig():\n%+v", o.cfg, want)
 	}
 }
 
