@@ -37,12 +37,9 @@ func BenchmarkCrawl(b *testing.B) {
 			srv := httptest.NewServer(site.Handler())
 			defer srv.Close()
 			want := len(site.Expect("/", bc.depth).Records)
-			cfg := crawler.Config{
-				Seeds:       []string{srv.URL + "/"},
-				MaxDepth:    bc.depth,
-				Concurrency: bc.concurrency,
-				PerHost:     bc.concurrency,
-			}
+			cfg := crawler.DefaultConfig()
+			cfg.Seeds, cfg.MaxDepth = []string{srv.URL + "/"}, bc.depth
+			cfg.Concurrency, cfg.PerHost = bc.concurrency, bc.concurrency
 			b.ReportAllocs()
 			var pages int
 			for b.Loop() {

@@ -50,26 +50,11 @@ func (s Scope) String() string {
 	return fmt.Sprintf("Scope(%d)", int(s))
 }
 
-// Defaults for the Config fields whose zero value means "use the default".
-const (
-	DefaultConcurrency   = 16
-	DefaultPerHost       = 2
-	DefaultTimeout       = 30 * time.Second
-	DefaultMaxBody       = 10 << 20
-	DefaultMaxRedirects  = 10
-	DefaultMaxURLLength  = 2048
-	DefaultMaxRepeats    = 2
-	DefaultUserAgent     = "crawl/0.1 (+https://github.com/crawl-dev/crawl)"
-	DefaultCrawlDelayCap = 30 * time.Second
-	DefaultBackoffBase   = time.Second
-	DefaultBackoffMax    = 30 * time.Second
-	DefaultRetryAfterMax = 2 * time.Minute
-	DefaultGrace         = 5 * time.Second
-	DefaultFlushInterval = time.Second
-)
-
-// Config is a crawl's configuration. The zero value of a field marked
-// "default" means that default; other zero values mean what they say.
+// Config is a crawl's configuration. Start from DefaultConfig and change
+// what differs: the zero value of every field means what it says (zero
+// redirects, no grace, no Crawl-delay), and the fields where zero means
+// nothing useful (Concurrency, PerHost, Timeout, MaxBody, MaxURLLength,
+// FlushInterval, UserAgent) are rejected by Validate.
 type Config struct {
 	// Seeds are the absolute http(s) URLs the crawl starts from. Required.
 	Seeds []string
@@ -78,57 +63,66 @@ type Config struct {
 	MaxDepth int
 	// MaxPages stops the crawl after this many records; 0 means no limit.
 	MaxPages int
-	// Concurrency is the number of fetches in flight (default 16).
+	// Concurrency is the number of fetches in flight; it must be positive.
 	Concurrency int
-	// PerHost is the number of fetches in flight per host (default 2).
+	// PerHost is the number of fetches in flight per host; it must be
+	// positive.
 	PerHost int
 	// Rate is requests per second per host; 0 means unlimited. robots.txt
 	// Crawl-delay and Retry-After still apply.
 	Rate float64
-	// Scope says which links to follow (default ScopeHost).
+	// Scope says which links to follow; the zero value is ScopeHost.
 	Scope Scope
 	// Include, if not empty, keeps only links matching one of them; Exclude
 	// drops links matching any. Seeds are not filtered.
 	Include, Exclude []*regexp.Regexp
-	// Timeout bounds one request, body included (default 30s).
+	// Timeout bounds one request, body included; it must be positive.
 	Timeout time.Duration
 	// Retries is how many times a transient failure (network error,
-	// timeout, 408, 429, 5xx) is retried.
+	// timeout, 408, 429, 5xx) is retried; 0 means never.
 	Retries int
 	// MaxBody is the most body bytes read per response, after
-	// decompression (default 10 MiB); the rest is cut and the record marked
-	// truncated.
+	// decompression; the rest is cut and the record marked truncated. It
+	// must be positive.
 	MaxBody int64
-	// MaxRedirects is the longest redirect chain followed (default 10).
+	// MaxRedirects is the longest redirect chain followed. 0 follows none:
+	// a 3xx is recorded with a too-many-redirects error and its target is
+	// not queued.
 	MaxRedirects int
-	// MaxURLLength drops links longer than this many bytes (default 2048).
+	// MaxURLLength drops links longer than this many bytes; it must be
+	// positive.
 	MaxURLLength int
 	// MaxRepeats drops links whose path has one segment more than this many
-	// times, a sign of a crawler trap such as /a/b/a/b/a/b (default 2; a
-	// negative value turns the check off).
+	// times, a sign of a crawler trap such as /a/b/a/b/a/b; 0 means no
+	// check.
 	MaxRepeats int
 	// MaxHostPages is the most URLs of one host that are fetched; further
 	// URLs of the host are recorded with an error and not fetched, so an
-	// endless calendar or session-id trap cannot keep a crawl alive
-	// (0 means no limit).
+	// endless calendar or session-id trap cannot keep a crawl alive. 0
+	// means no limit.
 	MaxHostPages int
-	// UserAgent identifies the crawler in requests and in robots.txt
-	// (default DefaultUserAgent).
+	// UserAgent identifies the crawler in requests, and its first word in
+	// robots.txt; it must not be empty.
 	UserAgent string
 	// IgnoreRobots skips robots.txt and meta robots nofollow.
 	IgnoreRobots bool
-	// CrawlDelayCap caps a robots.txt Crawl-delay (default 30s).
+	// CrawlDelayCap caps a robots.txt Crawl-delay; 0 means Crawl-delay is
+	// not honoured.
 	CrawlDelayCap time.Duration
 	// BackoffBase and BackoffMax shape the exponential backoff, with
-	// jitter, of a host after a transient failure without Retry-After
-	// (defaults 1s and 30s).
+	// jitter, of a host after a transient failure without Retry-After (and
+	// the retries of a failing frontier). BackoffBase must not exceed
+	// BackoffMax; both 0 means retrying at once.
 	BackoffBase, BackoffMax time.Duration
-	// RetryAfterMax caps a server's Retry-After (default 2m).
+	// RetryAfterMax caps a server's Retry-After; 0 means a Retry-After is
+	// waited for 0s (the retry is not delayed by it).
 	RetryAfterMax time.Duration
 	// Grace is how long in-flight fetches may run on after the crawl's
-	// context is cancelled before they are abandoned (default 5s).
+	// context is cancelled before they are abandoned; 0 abandons them at
+	// once.
 	Grace time.Duration
-	// FlushInterval is how often written records are flushed (default 1s).
+	// FlushInterval is how often written records are flushed; it must be
+	// positive.
 	FlushInterval time.Duration
 	// Save, if not nil, keeps the body of every 2xx response that Accept
 	// and Reject keep, in the directory's layout (package store/save).
@@ -145,29 +139,30 @@ type Config struct {
 	Observer Observer
 }
 
-// withDefaults returns c with defaults filled in.
-func (c Config) withDefaults() Config {
-	setDefault(&c.Concurrency, DefaultConcurrency)
-	setDefault(&c.PerHost, DefaultPerHost)
-	setDefault(&c.Timeout, DefaultTimeout)
-	setDefault(&c.MaxBody, DefaultMaxBody)
-	setDefault(&c.MaxRedirects, DefaultMaxRedirects)
-	setDefault(&c.MaxURLLength, DefaultMaxURLLength)
-	setDefault(&c.MaxRepeats, DefaultMaxRepeats)
-	setDefault(&c.UserAgent, DefaultUserAgent)
-	setDefault(&c.CrawlDelayCap, DefaultCrawlDelayCap)
-	setDefault(&c.BackoffBase, DefaultBackoffBase)
-	setDefault(&c.BackoffMax, DefaultBackoffMax)
-	setDefault(&c.RetryAfterMax, DefaultRetryAfterMax)
-	setDefault(&c.Grace, DefaultGrace)
-	setDefault(&c.FlushInterval, DefaultFlushInterval)
-	return c
-}
-
-func setDefault[T comparable](p *T, def T) {
-	var zero T
-	if *p == zero {
-		*p = def
+// DefaultConfig returns the defaults of every field: polite (robots.txt
+// obeyed, two fetches per host, Crawl-delay honoured up to 30s) and bounded.
+// It has no seeds. This is the one place the defaults are written; the
+// command line's flags start from it.
+func DefaultConfig() Config {
+	return Config{
+		MaxDepth:      2,
+		Concurrency:   16,
+		PerHost:       2,
+		Scope:         ScopeHost,
+		Timeout:       30 * time.Second,
+		Retries:       2,
+		MaxBody:       10 << 20,
+		MaxRedirects:  10,
+		MaxURLLength:  2048,
+		MaxRepeats:    2,
+		MaxHostPages:  100_000,
+		UserAgent:     "crawl/0.1 (+https://github.com/crawl-dev/crawl)",
+		CrawlDelayCap: 30 * time.Second,
+		BackoffBase:   time.Second,
+		BackoffMax:    30 * time.Second,
+		RetryAfterMax: 2 * time.Minute,
+		Grace:         5 * time.Second,
+		FlushInterval: time.Second,
 	}
 }
 
@@ -182,32 +177,46 @@ func (c Config) Validate() error {
 			return fmt.Errorf("seed %q: %w", s, err)
 		}
 	}
+	positive := []struct {
+		name string
+		v    float64
+	}{
+		{"concurrency", float64(c.Concurrency)},
+		{"per-host", float64(c.PerHost)},
+		{"timeout", float64(c.Timeout)},
+		{"max-body", float64(c.MaxBody)},
+		{"max-url-length", float64(c.MaxURLLength)},
+		{"flush-interval", float64(c.FlushInterval)},
+	}
+	for _, f := range positive {
+		if f.v <= 0 {
+			return fmt.Errorf("%s must be greater than zero", f.name)
+		}
+	}
 	nonNeg := []struct {
 		name string
 		v    float64
 	}{
 		{"depth", float64(c.MaxDepth)},
 		{"max-pages", float64(c.MaxPages)},
-		{"concurrency", float64(c.Concurrency)},
-		{"per-host", float64(c.PerHost)},
 		{"rate", c.Rate},
-		{"timeout", float64(c.Timeout)},
 		{"retries", float64(c.Retries)},
-		{"max-body", float64(c.MaxBody)},
 		{"max-redirects", float64(c.MaxRedirects)},
-		{"max-url-length", float64(c.MaxURLLength)},
+		{"max-repeats", float64(c.MaxRepeats)},
 		{"max-host-pages", float64(c.MaxHostPages)},
 		{"crawl-delay-cap", float64(c.CrawlDelayCap)},
 		{"backoff-base", float64(c.BackoffBase)},
 		{"backoff-max", float64(c.BackoffMax)},
 		{"retry-after-max", float64(c.RetryAfterMax)},
 		{"grace", float64(c.Grace)},
-		{"flush-interval", float64(c.FlushInterval)},
 	}
 	for _, f := range nonNeg {
 		if f.v < 0 {
 			return fmt.Errorf("%s must not be negative", f.name)
 		}
+	}
+	if c.UserAgent == "" {
+		return errors.New("user-agent must not be empty")
 	}
 	if _, err := parseKeepRules(c.Accept, c.Reject); err != nil {
 		return err
@@ -215,7 +224,7 @@ func (c Config) Validate() error {
 	if c.Scope < ScopeHost || c.Scope > ScopeAll {
 		return fmt.Errorf("unknown scope %d", int(c.Scope))
 	}
-	if c.BackoffMax != 0 && c.BackoffBase > c.BackoffMax {
+	if c.BackoffBase > c.BackoffMax {
 		return errors.New("backoff-base must not exceed backoff-max")
 	}
 	return nil
@@ -224,7 +233,6 @@ func (c Config) Validate() error {
 // Policy is the per-host politeness a frontier must enforce for this
 // configuration. Build the frontier with it.
 func (c Config) Policy() frontier.Policy {
-	c = c.withDefaults()
 	p := frontier.Policy{MaxInflight: c.PerHost}
 	if c.Rate > 0 {
 		p.Delay = time.Duration(float64(time.Second) / c.Rate)

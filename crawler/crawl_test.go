@@ -26,6 +26,14 @@ type crawlResult struct {
 	stats   crawler.Stats
 }
 
+// testConfig is DefaultConfig with millisecond backoffs, so that a retry in
+// a test on real time waits milliseconds, not seconds.
+func testConfig() crawler.Config {
+	cfg := crawler.DefaultConfig()
+	cfg.BackoffBase, cfg.BackoffMax = time.Millisecond, 4*time.Millisecond
+	return cfg
+}
+
 // crawl serves site on loopback and crawls it from "/" with cfg.
 func crawl(t *testing.T, site *testserver.Site, cfg crawler.Config) crawlResult {
 	t.Helper()
@@ -54,9 +62,6 @@ func runCrawlOn(t *testing.T, cfg crawler.Config, base string, fr frontier.Front
 // runCrawlLog is runCrawlOn with the logger log.
 func runCrawlLog(t *testing.T, cfg crawler.Config, base string, fr frontier.Frontier, log *zap.Logger) crawlResult {
 	t.Helper()
-	if cfg.BackoffBase == 0 {
-		cfg.BackoffBase, cfg.BackoffMax = time.Millisecond, 4*time.Millisecond
-	}
 	var buf bytes.Buffer
 	w := store.NewWriter(&buf)
 	c, err := crawler.New(cfg, fr, w, log)
@@ -148,9 +153,9 @@ func TestCrawlMatchesExpected(t *testing.T) {
 			t.Run(fmt.Sprintf("depth=%d/concurrency=%d", depth, conc), func(t *testing.T) {
 				site.Reset()
 				const retries = 1
-				res := crawl(t, site, crawler.Config{
-					MaxDepth: depth, Concurrency: conc, PerHost: conc, Retries: retries,
-				})
+				cfg := testConfig()
+				cfg.MaxDepth, cfg.Concurrency, cfg.PerHost, cfg.Retries = depth, conc, conc, retries
+				res := crawl(t, site, cfg)
 				exp := site.Expect("/", depth)
 				check(t, site, res, exp, retries)
 				if int(res.stats.Records) != len(exp.Records) {
@@ -168,7 +173,9 @@ func TestPerHostLimit(t *testing.T) {
 	for _, perHost := range []int{1, 3} {
 		t.Run(fmt.Sprintf("per-host=%d", perHost), func(t *testing.T) {
 			site.Reset()
-			res := crawl(t, site, crawler.Config{MaxDepth: 3, Concurrency: 32, PerHost: perHost})
+			cfg := testConfig()
+			cfg.MaxDepth, cfg.Concurrency, cfg.PerHost = 3, 32, perHost
+			res := crawl(t, site, cfg)
 			check(t, site, res, site.Expect("/", 3), 0)
 			if got := site.MaxInflight(); got > perHost {
 				t.Errorf("server saw %d requests at once, want at most %d", got, perHost)
@@ -183,7 +190,9 @@ func TestMaxPages(t *testing.T) {
 	for _, n := range []int{1, 17, 50} {
 		t.Run(fmt.Sprint(n), func(t *testing.T) {
 			site.Reset()
-			res := crawl(t, site, crawler.Config{MaxDepth: 5, MaxPages: n, Concurrency: 8, PerHost: 8})
+			cfg := testConfig()
+			cfg.MaxDepth, cfg.MaxPages, cfg.Concurrency, cfg.PerHost = 5, n, 8, 8
+			res := crawl(t, site, cfg)
 			if len(res.records) != n || len(res.dups) > 0 {
 				t.Errorf("%d records (%d duplicates), want %d", len(res.records), len(res.dups), n)
 			}

@@ -78,7 +78,6 @@ func New(cfg Config, fr frontier.Frontier, out RecordWriter, log *zap.Logger) (*
 	if log == nil {
 		log = zap.NewNop()
 	}
-	cfg = cfg.withDefaults()
 	robotsStore, _ := fr.(frontier.RobotsStore)
 	extender, _ := fr.(frontier.Extender)
 	c := &Crawler{

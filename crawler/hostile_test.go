@@ -19,13 +19,12 @@ func TestHostileSite(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		site := testserver.NewHostile(testserver.HostileConfig{LargeSize: 50 << 20})
 		const retries = 2
-		cfg := crawler.Config{
-			Seeds: []string{"http://hostile.test/"}, MaxDepth: 4,
-			Concurrency: 16, PerHost: 4, Retries: retries,
-			Timeout: 5 * time.Second, MaxBody: 1 << 20,
-			BackoffBase: 100 * time.Millisecond, BackoffMax: time.Second,
-			Transport: testserver.Transport{"hostile.test": site.Handler()},
-		}
+		cfg := crawler.DefaultConfig()
+		cfg.Seeds, cfg.MaxDepth = []string{"http://hostile.test/"}, 4
+		cfg.Concurrency, cfg.PerHost, cfg.Retries = 16, 4, retries
+		cfg.Timeout, cfg.MaxBody = 5*time.Second, 1<<20
+		cfg.BackoffBase, cfg.BackoffMax = 100*time.Millisecond, time.Second
+		cfg.Transport = testserver.Transport{"hostile.test": site.Handler()}
 		res := runCrawl(t, cfg, "http://hostile.test")
 		exp := site.ExpectCrawl(testserver.Crawl{
 			Seed: "/", MaxDepth: 4, Retries: retries, Timeout: 5 * time.Second, MaxBody: 1 << 20,
@@ -45,12 +44,12 @@ func TestRobotsModes(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				site := testserver.NewRobotsSite(testserver.RobotsConfig{Mode: mode})
 				const retries = 2
-				res := runCrawl(t, crawler.Config{
-					Seeds: []string{"http://robots.test/"}, MaxDepth: 3,
-					Concurrency: 8, PerHost: 2, Retries: retries,
-					Timeout: 5 * time.Second, BackoffBase: time.Second, BackoffMax: 4 * time.Second,
-					Transport: testserver.Transport{"robots.test": site.Handler()},
-				}, "http://robots.test")
+				cfg := crawler.DefaultConfig()
+				cfg.Seeds, cfg.MaxDepth = []string{"http://robots.test/"}, 3
+				cfg.Concurrency, cfg.PerHost, cfg.Retries = 8, 2, retries
+				cfg.Timeout, cfg.BackoffBase, cfg.BackoffMax = 5*time.Second, time.Second, 4*time.Second
+				cfg.Transport = testserver.Transport{"robots.test": site.Handler()}
+				res := runCrawl(t, cfg, "http://robots.test")
 				exp := site.ExpectCrawl(testserver.Crawl{Seed: "/", MaxDepth: 3, Retries: retries, Timeout: 5 * time.Second})
 				check(t, site, res, exp, retries)
 			})
@@ -67,9 +66,10 @@ func TestHostileSizesOverLoopback(t *testing.T) {
 	srv := httptest.NewServer(site.Handler())
 	defer srv.Close()
 	const maxBody = 1 << 20
-	res := runCrawl(t, crawler.Config{
-		Seeds: []string{srv.URL + "/"}, MaxDepth: 2, Concurrency: 4, PerHost: 4, MaxBody: maxBody,
-	}, srv.URL)
+	cfg := testConfig()
+	cfg.Seeds, cfg.MaxDepth = []string{srv.URL + "/"}, 2
+	cfg.Concurrency, cfg.PerHost, cfg.MaxBody = 4, 4, maxBody
+	res := runCrawl(t, cfg, srv.URL)
 	exp := site.ExpectCrawl(testserver.Crawl{Seed: "/", MaxDepth: 2, MaxBody: maxBody})
 	check(t, site, res, exp, 0)
 	truncated := 0

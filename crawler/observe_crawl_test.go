@@ -61,9 +61,6 @@ func (l *eventLog) ObserveRecord(r *store.Record, k crawler.ErrorKind) {
 // the records by URL and the crawl's stats.
 func observedCrawl(t *testing.T, cfg crawler.Config, log *zap.Logger) (map[string]*store.Record, *eventLog, crawler.Stats) {
 	t.Helper()
-	if cfg.BackoffBase == 0 {
-		cfg.BackoffBase, cfg.BackoffMax = time.Millisecond, 4*time.Millisecond
-	}
 	events := &eventLog{}
 	cfg.Observer = events
 	var buf bytes.Buffer
@@ -99,9 +96,10 @@ func TestObserverSeesEverything(t *testing.T) {
 	site := testserver.New(testserver.Config{Pages: 300, Links: 6, Seed: 7, Features: testserver.AllFeatures})
 	srv := httptest.NewServer(site.Handler())
 	defer srv.Close()
-	records, events, stats := observedCrawl(t, crawler.Config{
-		Seeds: []string{srv.URL + "/"}, MaxDepth: depth, Concurrency: 8, PerHost: 8, Retries: retries,
-	}, zap.NewNop())
+	cfg := testConfig()
+	cfg.Seeds, cfg.MaxDepth = []string{srv.URL + "/"}, depth
+	cfg.Concurrency, cfg.PerHost, cfg.Retries = 8, 8, retries
+	records, events, stats := observedCrawl(t, cfg, zap.NewNop())
 	exp := site.Expect("/", depth)
 
 	if len(records) != len(exp.Records) {
@@ -257,9 +255,9 @@ func TestErrorKindsOfFailures(t *testing.T) {
 			if tt.want == "timeout" {
 				timeout = 200 * time.Millisecond
 			}
-			records, events, _ := observedCrawl(t, crawler.Config{
-				Seeds: []string{seed}, Retries: 0, IgnoreRobots: !tt.robots, Timeout: timeout,
-			}, zap.NewNop())
+			cfg := testConfig()
+			cfg.Seeds, cfg.Retries, cfg.IgnoreRobots, cfg.Timeout = []string{seed}, 0, !tt.robots, timeout
+			records, events, _ := observedCrawl(t, cfg, zap.NewNop())
 			r := records[seed]
 			if r == nil || r.ErrorKind != tt.want {
 				t.Fatalf("record %+v, want error_kind %q", r, tt.want)
@@ -276,9 +274,10 @@ func TestHostBudgetKind(t *testing.T) {
 	site := testserver.New(testserver.Config{Pages: 40, Links: 5, Seed: 3})
 	srv := httptest.NewServer(site.Handler())
 	defer srv.Close()
-	records, events, _ := observedCrawl(t, crawler.Config{
-		Seeds: []string{srv.URL + "/"}, MaxDepth: 3, MaxHostPages: 5, Concurrency: 1, IgnoreRobots: true,
-	}, zap.NewNop())
+	cfg := testConfig()
+	cfg.Seeds, cfg.MaxDepth, cfg.MaxHostPages = []string{srv.URL + "/"}, 3, 5
+	cfg.Concurrency, cfg.IgnoreRobots = 1, true
+	records, events, _ := observedCrawl(t, cfg, zap.NewNop())
 	n := 0
 	for _, r := range records {
 		if r.ErrorKind == "host_budget" {
@@ -338,9 +337,10 @@ func TestBackoffWarnings(t *testing.T) {
 			}))
 			defer srv.Close()
 			core, logs := observer.New(zapcore.WarnLevel)
-			_, events, _ := observedCrawl(t, crawler.Config{
-				Seeds: []string{srv.URL + "/"}, MaxDepth: 1, Concurrency: 1, PerHost: 1, Retries: 1,
-			}, zap.New(core))
+			cfg := testConfig()
+			cfg.Seeds, cfg.MaxDepth = []string{srv.URL + "/"}, 1
+			cfg.Concurrency, cfg.PerHost, cfg.Retries = 1, 1, 1
+			_, events, _ := observedCrawl(t, cfg, zap.New(core))
 			host := strings.TrimPrefix(srv.URL, "http://")
 			want := []string{tt.msg + " host=" + host, tt.msg + " host=" + host}
 			if got := warnings(logs); fmt.Sprint(got) != fmt.Sprint(want) {
@@ -365,9 +365,9 @@ func TestTruncationWarning(t *testing.T) {
 	srv := httptest.NewServer(site.Handler())
 	defer srv.Close()
 	core, logs := observer.New(zapcore.WarnLevel)
-	records, _, _ := observedCrawl(t, crawler.Config{
-		Seeds: []string{srv.URL + "/"}, MaxDepth: 2, MaxBody: 500,
-	}, zap.New(core))
+	cfg := testConfig()
+	cfg.Seeds, cfg.MaxDepth, cfg.MaxBody = []string{srv.URL + "/"}, 2, 500
+	records, _, _ := observedCrawl(t, cfg, zap.New(core))
 	truncated := 0
 	for _, r := range records {
 		if r.Truncated {

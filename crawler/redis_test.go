@@ -80,7 +80,8 @@ func TestRedisLeaseRenewal(t *testing.T) {
 	site := testserver.New(testserver.Config{Pages: 8, Links: 2, Seed: 6, Latency: 3 * ttl})
 	srv := httptest.NewServer(site.Handler())
 	t.Cleanup(srv.Close)
-	cfg := crawler.Config{Seeds: []string{srv.URL + "/"}, MaxDepth: 2, Concurrency: 4, PerHost: 4}
+	cfg := crawler.DefaultConfig()
+	cfg.Seeds, cfg.MaxDepth, cfg.Concurrency, cfg.PerHost = []string{srv.URL + "/"}, 2, 4, 4
 
 	ctx := t.Context()
 	id := "crawler-test-" + strconv.FormatInt(time.Now().UnixNano(), 36)

@@ -67,9 +67,16 @@ type robotsCache struct {
 }
 
 func newRobotsCache(userAgent string) *robotsCache {
+	return &robotsCache{agent: robotsAgent(userAgent), origins: make(map[string]*robotsEntry)}
+}
+
+// robotsAgent is the product token of a User-Agent, lowercased: the name
+// matched against robots.txt's User-agent lines ("crawl" for
+// "crawl/0.1 (+https://...)").
+func robotsAgent(userAgent string) string {
 	agent, _, _ := strings.Cut(userAgent, "/")
 	agent, _, _ = strings.Cut(agent, " ")
-	return &robotsCache{agent: strings.ToLower(agent), origins: make(map[string]*robotsEntry)}
+	return strings.ToLower(agent)
 }
 
 // robotsResult is what lookup tells the worker.

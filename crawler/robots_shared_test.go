@@ -57,10 +57,9 @@ func (s *sharedRobots) StoreRobots(_ context.Context, origin string, body []byte
 func TestRobotsFetchedOnce(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		site := testserver.New(testserver.Config{Pages: 80, Links: 5, Seed: 13, Features: testserver.Robots, Latency: 10 * time.Millisecond})
-		cfg := crawler.Config{
-			Seeds: []string{"http://site.test/"}, MaxDepth: 3, Concurrency: 4, PerHost: 4,
-			Transport: testserver.Transport{"site.test": site.Handler()},
-		}
+		cfg := crawler.DefaultConfig()
+		cfg.Seeds, cfg.MaxDepth, cfg.Concurrency, cfg.PerHost = []string{"http://site.test/"}, 3, 4, 4
+		cfg.Transport = testserver.Transport{"site.test": site.Handler()}
 		fr := &sharedRobots{Frontier: frontier.NewMemory(cfg.Policy()), files: map[string][]byte{}, claimed: map[string]bool{}}
 		defer fr.Close()
 		var outs [2]bytes.Buffer

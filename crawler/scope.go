@@ -23,7 +23,7 @@ type scope struct {
 	kind             Scope
 	include, exclude []*regexp.Regexp
 	maxURLLength     int
-	maxRepeats       int // < 0: no check
+	maxRepeats       int // 0: no check
 
 	mu    sync.RWMutex
 	hosts map[string]bool // host[:port] for ScopeHost, registrable domain for ScopeDomain
@@ -107,7 +107,7 @@ func (s *scope) item(link string, depth int, parent string, hops int) (frontier.
 		return frontier.Item{}, false
 	}
 	u, err := url.Parse(link)
-	if err != nil || !s.inScope(u) || (s.maxRepeats >= 0 && repeatsSegment(u.EscapedPath(), s.maxRepeats)) {
+	if err != nil || !s.inScope(u) || (s.maxRepeats > 0 && repeatsSegment(u.EscapedPath(), s.maxRepeats)) {
 		return frontier.Item{}, false
 	}
 	return newItem(link, u, depth, parent, hops), true

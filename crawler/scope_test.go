@@ -57,7 +57,9 @@ func TestScope(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := newScope(Config{Scope: tt.kind}.withDefaults())
+			cfg := DefaultConfig()
+			cfg.Scope = tt.kind
+			s := newScope(cfg)
 			s.allow(mustParse("https://www.example.com/"))
 			s.allow(mustParse("http://127.0.0.1:8080/"))
 			if got := s.inScope(mustParse(tt.link)); got != tt.allow {
@@ -68,10 +70,9 @@ func TestScope(t *testing.T) {
 }
 
 func TestScopeFilter(t *testing.T) {
-	cfg := Config{
-		Include: []*regexp.Regexp{regexp.MustCompile(`/docs/`), regexp.MustCompile(`/blog/`)},
-		Exclude: []*regexp.Regexp{regexp.MustCompile(`\.pdf$`)},
-	}.withDefaults()
+	cfg := DefaultConfig()
+	cfg.Include = []*regexp.Regexp{regexp.MustCompile(`/docs/`), regexp.MustCompile(`/blog/`)}
+	cfg.Exclude = []*regexp.Regexp{regexp.MustCompile(`\.pdf$`)}
 	cfg.MaxURLLength = 40
 	s := newScope(cfg)
 	tests := []struct {

@@ -174,12 +174,11 @@ func TestFrontierOutage(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		site := testserver.New(testserver.Config{Pages: 60, Links: 4, Seed: 11, Features: testserver.AllFeatures})
 		const retries = 1
-		cfg := crawler.Config{
-			Seeds: []string{"http://site.test/"}, MaxDepth: 3,
-			Concurrency: 4, PerHost: 4, Retries: retries,
-			BackoffBase: 100 * time.Millisecond, BackoffMax: 2 * time.Second,
-			Transport: testserver.Transport{"site.test": site.Handler()},
-		}
+		cfg := crawler.DefaultConfig()
+		cfg.Seeds, cfg.MaxDepth = []string{"http://site.test/"}, 3
+		cfg.Concurrency, cfg.PerHost, cfg.Retries = 4, 4, retries
+		cfg.BackoffBase, cfg.BackoffMax = 100*time.Millisecond, 2*time.Second
+		cfg.Transport = testserver.Transport{"site.test": site.Handler()}
 		exp := newExpiring(cfg.Policy(), time.Hour)
 		f := &flaky{Frontier: exp}
 		f.next.Store(20)
@@ -228,10 +227,9 @@ func TestLeaseRenewal(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		const ttl = time.Second
 		site := testserver.New(testserver.Config{Pages: 15, Links: 3, Seed: 4, Latency: 3 * ttl})
-		cfg := crawler.Config{
-			Seeds: []string{"http://site.test/"}, MaxDepth: 3, Concurrency: 4, PerHost: 4,
-			Transport: testserver.Transport{"site.test": site.Handler()},
-		}
+		cfg := crawler.DefaultConfig()
+		cfg.Seeds, cfg.MaxDepth, cfg.Concurrency, cfg.PerHost = []string{"http://site.test/"}, 3, 4, 4
+		cfg.Transport = testserver.Transport{"site.test": site.Handler()}
 		fr := newExpiring(cfg.Policy(), ttl)
 		defer func() {
 			if err := fr.Close(); err != nil {
@@ -258,10 +256,9 @@ func TestLeaseRenewal(t *testing.T) {
 func TestStaleCompletion(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		site := testserver.New(testserver.Config{Pages: 30, Links: 4, Seed: 2})
-		cfg := crawler.Config{
-			Seeds: []string{"http://site.test/"}, MaxDepth: 2, Concurrency: 4, PerHost: 4,
-			Transport: testserver.Transport{"site.test": site.Handler()},
-		}
+		cfg := crawler.DefaultConfig()
+		cfg.Seeds, cfg.MaxDepth, cfg.Concurrency, cfg.PerHost = []string{"http://site.test/"}, 2, 4, 4
+		cfg.Transport = testserver.Transport{"site.test": site.Handler()}
 		fr := newExpiring(cfg.Policy(), time.Hour)
 		fr.staleURL = "http://site.test/p/1"
 		defer func() {
@@ -297,10 +294,9 @@ func TestStaleCompletion(t *testing.T) {
 func TestLocalFrontierErrorEndsCrawl(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		site := testserver.New(testserver.Config{Pages: 20, Links: 3, Seed: 1})
-		cfg := crawler.Config{
-			Seeds: []string{"http://site.test/"}, MaxDepth: 2, Concurrency: 2, PerHost: 2,
-			Transport: testserver.Transport{"site.test": site.Handler()},
-		}
+		cfg := crawler.DefaultConfig()
+		cfg.Seeds, cfg.MaxDepth, cfg.Concurrency, cfg.PerHost = []string{"http://site.test/"}, 2, 2, 2
+		cfg.Transport = testserver.Transport{"site.test": site.Handler()}
 		f := &flaky{Frontier: frontier.NewMemory(cfg.Policy())}
 		f.next.Store(1)
 		defer f.Close()

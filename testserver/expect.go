@@ -236,6 +236,10 @@ func (s *Site) ExpectCrawl(c Crawl) Expectation {
 					dist[t], hops[t], via[t] = d, hops[u]+1, u
 					level = append(level, t)
 				}
+			case n.kind == kindRedirect && int(hops[u]) >= maxRedirects:
+				// To another host: past the limit it is an error all the
+				// same (the crawler checks the limit before the scope).
+				o.Err = true
 			case n.isHTML2xx() && int(d) < c.MaxDepth:
 				for _, l := range n.links {
 					if l.to < 0 || l.alt {

@@ -18,12 +18,11 @@ import (
 
 // options is everything the command line says.
 type options struct {
-	cfg        crawler.Config
-	seedsFile  string
-	out        string
-	logLevel   string
-	logFormat  string
-	maxRepeats int
+	cfg       crawler.Config
+	seedsFile string
+	out       string
+	logLevel  string
+	logFormat string
 
 	progress        string  // auto, always or never
 	quiet           bool    // no summary, no automatic progress line
@@ -49,8 +48,9 @@ func usagef(format string, args ...any) error {
 	return usageError{fmt.Errorf(format, args...)}
 }
 
-// newFlagSet declares every flag into o. Defaults are polite and are what
-// --help prints.
+// newFlagSet declares every flag into o. The flags of the crawl's Config
+// start from o.cfg (crawler.DefaultConfig(), see newOptions): those defaults
+// are what --help prints.
 func newFlagSet(o *options) *flag.FlagSet {
 	fs := flag.NewFlagSet("crawl", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
@@ -60,12 +60,12 @@ func newFlagSet(o *options) *flag.FlagSet {
 		return nil
 	})
 	fs.StringVar(&o.seedsFile, "seeds", "", "read start URLs from `FILE`, one per line (- = stdin; blank lines and # comments skipped)")
-	fs.IntVar(&c.MaxDepth, "depth", 2, "link hops to follow from a seed (a seed is depth 0)")
-	fs.IntVar(&c.MaxPages, "max-pages", 0, "stop after `N` records (0 = no limit)")
-	fs.IntVar(&c.Concurrency, "concurrency", crawler.DefaultConcurrency, "fetches in flight in total")
-	fs.IntVar(&c.PerHost, "per-host", crawler.DefaultPerHost, "fetches in flight per host")
-	fs.Float64Var(&c.Rate, "rate", 0, "requests per second per host (0 = unlimited; Crawl-delay and Retry-After still apply)")
-	fs.Func("scope", "links to follow, relative to the seeds: host, domain or all (default host)", func(s string) error {
+	fs.IntVar(&c.MaxDepth, "depth", c.MaxDepth, "link hops to follow from a seed (a seed is depth 0)")
+	fs.IntVar(&c.MaxPages, "max-pages", c.MaxPages, "stop after `N` records (0 = no limit)")
+	fs.IntVar(&c.Concurrency, "concurrency", c.Concurrency, "fetches in flight in total")
+	fs.IntVar(&c.PerHost, "per-host", c.PerHost, "fetches in flight per host")
+	fs.Float64Var(&c.Rate, "rate", c.Rate, "requests per second per host (0 = unlimited; Crawl-delay and Retry-After still apply)")
+	fs.Func("scope", "links to follow, relative to the seeds: host, domain or all (default "+c.Scope.String()+")", func(s string) error {
 		sc, err := crawler.ParseScope(s)
 		c.Scope = sc
 		return err
@@ -77,20 +77,20 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.StringVar(&o.crawlID, "crawl-id", "", "with --frontier redis://, the shared crawl's `NAME`: every process of a crawl gives the same one")
 	fs.DurationVar(&o.leaseTTL, "lease-ttl", redis.DefaultLeaseTTL, "with --frontier redis://, how long a URL handed to a process stays its own; after it, a process that died loses it to the others")
 	fs.StringVar(&o.out, "out", "-", "JSONL output `FILE` (- = stdout; a .gz suffix writes gzip)")
-	fs.DurationVar(&c.Timeout, "timeout", crawler.DefaultTimeout, "per-request time limit, body included")
-	fs.IntVar(&c.Retries, "retries", 2, "retries for transient failures (network errors, timeouts, 408, 429, 5xx)")
-	fs.Int64Var(&c.MaxBody, "max-body", crawler.DefaultMaxBody, "read at most `BYTES` of a body, after decompression")
-	fs.IntVar(&c.MaxRedirects, "max-redirects", crawler.DefaultMaxRedirects, "longest redirect chain followed")
-	fs.IntVar(&c.MaxURLLength, "max-url-length", crawler.DefaultMaxURLLength, "ignore links longer than `BYTES`")
-	fs.IntVar(&o.maxRepeats, "max-repeats", crawler.DefaultMaxRepeats, "ignore links whose path has one segment more than `N` times, a crawler trap (0 = no check)")
-	fs.IntVar(&c.MaxHostPages, "max-host-pages", 100000, "fetch at most `N` URLs per host; the rest are recorded with an error (0 = no limit)")
-	fs.StringVar(&c.UserAgent, "user-agent", crawler.DefaultUserAgent, "User-Agent header; its first word is matched in robots.txt")
-	fs.BoolVar(&c.IgnoreRobots, "ignore-robots", false, "do not fetch or obey robots.txt and meta robots nofollow")
-	fs.DurationVar(&c.CrawlDelayCap, "crawl-delay-cap", crawler.DefaultCrawlDelayCap, "longest robots.txt Crawl-delay honoured")
-	fs.DurationVar(&c.BackoffBase, "backoff-base", crawler.DefaultBackoffBase, "first backoff of a host after a transient failure (doubles, with jitter)")
-	fs.DurationVar(&c.BackoffMax, "backoff-max", crawler.DefaultBackoffMax, "longest backoff of a host")
-	fs.DurationVar(&c.RetryAfterMax, "retry-after-max", crawler.DefaultRetryAfterMax, "longest Retry-After honoured")
-	fs.DurationVar(&c.Grace, "grace", crawler.DefaultGrace, "on SIGINT/SIGTERM, how long in-flight fetches may finish")
+	fs.DurationVar(&c.Timeout, "timeout", c.Timeout, "per-request time limit, body included")
+	fs.IntVar(&c.Retries, "retries", c.Retries, "retries for transient failures (network errors, timeouts, 408, 429, 5xx)")
+	fs.Int64Var(&c.MaxBody, "max-body", c.MaxBody, "read at most `BYTES` of a body, after decompression")
+	fs.IntVar(&c.MaxRedirects, "max-redirects", c.MaxRedirects, "longest redirect chain followed (0 = record a redirect, do not follow it)")
+	fs.IntVar(&c.MaxURLLength, "max-url-length", c.MaxURLLength, "ignore links longer than `BYTES`")
+	fs.IntVar(&c.MaxRepeats, "max-repeats", c.MaxRepeats, "ignore links whose path has one segment more than `N` times, a crawler trap (0 = no check)")
+	fs.IntVar(&c.MaxHostPages, "max-host-pages", c.MaxHostPages, "fetch at most `N` URLs per host; the rest are recorded with an error (0 = no limit)")
+	fs.StringVar(&c.UserAgent, "user-agent", c.UserAgent, "User-Agent header; its first word is matched in robots.txt")
+	fs.BoolVar(&c.IgnoreRobots, "ignore-robots", c.IgnoreRobots, "do not fetch or obey robots.txt and meta robots nofollow")
+	fs.DurationVar(&c.CrawlDelayCap, "crawl-delay-cap", c.CrawlDelayCap, "longest robots.txt Crawl-delay honoured (0 = Crawl-delay is not honoured)")
+	fs.DurationVar(&c.BackoffBase, "backoff-base", c.BackoffBase, "first backoff of a host after a transient failure (doubles, with jitter; at most --backoff-max)")
+	fs.DurationVar(&c.BackoffMax, "backoff-max", c.BackoffMax, "longest backoff of a host")
+	fs.DurationVar(&c.RetryAfterMax, "retry-after-max", c.RetryAfterMax, "longest Retry-After honoured (0 = retry without waiting for it)")
+	fs.DurationVar(&c.Grace, "grace", c.Grace, "on SIGINT/SIGTERM, how long in-flight fetches may finish (0 = abandon them at once)")
 	fs.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fs.StringVar(&o.logFormat, "log-format", "console", "log format on stderr: console or json")
 	fs.StringVar(&o.progress, "progress", "auto", "progress line on stderr: auto (when stderr is a terminal), always or never")
@@ -122,9 +122,15 @@ func regexpList(list *[]*regexp.Regexp) func(string) error {
 	}
 }
 
+// newOptions is the command line's options before any flag is parsed: the
+// crawl's Config starts from crawler.DefaultConfig().
+func newOptions() *options {
+	return &options{cfg: crawler.DefaultConfig()}
+}
+
 // parseArgs parses the command line. flag.ErrHelp means --help was asked.
 func parseArgs(args []string, stdin io.Reader) (*options, error) {
-	o := &options{}
+	o := newOptions()
 	fs := newFlagSet(o)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -145,22 +151,6 @@ func parseArgs(args []string, stdin io.Reader) (*options, error) {
 	if len(o.cfg.Seeds) == 0 {
 		return nil, usagef("no seed URL: give --seed URL or --seeds FILE")
 	}
-	// Zero means "default" in crawler.Config; on the command line it is a
-	// mistake for these.
-	for _, f := range []struct {
-		name string
-		v    float64
-	}{
-		{"concurrency", float64(o.cfg.Concurrency)},
-		{"per-host", float64(o.cfg.PerHost)},
-		{"timeout", float64(o.cfg.Timeout)},
-		{"max-body", float64(o.cfg.MaxBody)},
-		{"max-url-length", float64(o.cfg.MaxURLLength)},
-	} {
-		if f.v <= 0 {
-			return nil, usagef("--%s must be greater than zero", f.name)
-		}
-	}
 	switch o.progress {
 	case "auto", "always", "never":
 	default:
@@ -168,14 +158,6 @@ func parseArgs(args []string, stdin io.Reader) (*options, error) {
 	}
 	if o.failOnErrorRate < 0 || o.failOnErrorRate > 1 || math.IsNaN(o.failOnErrorRate) {
 		return nil, usagef("--fail-on-error-rate must be between 0 (off) and 1")
-	}
-	switch {
-	case o.maxRepeats < 0:
-		return nil, usagef("--max-repeats must not be negative")
-	case o.maxRepeats == 0:
-		o.cfg.MaxRepeats = -1 // no check
-	default:
-		o.cfg.MaxRepeats = o.maxRepeats
 	}
 	if err := checkFrontierFlags(o); err != nil {
 		return nil, err
@@ -282,7 +264,7 @@ interrupted; --quiet leaves it out).
 
 Flags:
 `)
-	fs := newFlagSet(&options{})
+	fs := newFlagSet(newOptions())
 	fs.SetOutput(w)
 	fs.PrintDefaults()
 	fmt.Fprint(w, `

@@ -8,10 +8,12 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/crawl-dev/crawl/crawler"
 	"github.com/crawl-dev/crawl/store"
 	"github.com/crawl-dev/crawl/testserver"
 )
@@ -40,8 +42,14 @@ func TestBadCommandLines(t *testing.T) {
 		{"negative depth", []string{"--seed", "http://x/", "--depth", "-1"}, "depth must not be negative"},
 		{"negative retries", []string{"--seed", "http://x/", "--retries", "-2"}, "retries must not be negative"},
 		{"negative rate", []string{"--seed", "http://x/", "--rate", "-1"}, "rate must not be negative"},
-		{"zero concurrency", []string{"--seed", "http://x/", "--concurrency", "0"}, "--concurrency must be greater than zero"},
-		{"negative max-body", []string{"--seed", "http://x/", "--max-body", "-5"}, "--max-body must be greater than zero"},
+		{"zero concurrency", []string{"--seed", "http://x/", "--concurrency", "0"}, "concurrency must be greater than zero"},
+		{"zero per-host", []string{"--seed", "http://x/", "--per-host", "0"}, "per-host must be greater than zero"},
+		{"zero timeout", []string{"--seed", "http://x/", "--timeout", "0s"}, "timeout must be greater than zero"},
+		{"negative max-body", []string{"--seed", "http://x/", "--max-body", "-5"}, "max-body must be greater than zero"},
+		{"zero max-url-length", []string{"--seed", "http://x/", "--max-url-length", "0"}, "max-url-length must be greater than zero"},
+		{"empty user-agent", []string{"--seed", "http://x/", "--user-agent", ""}, "user-agent must not be empty"},
+		{"negative max-repeats", []string{"--seed", "http://x/", "--max-repeats", "-1"}, "max-repeats must not be negative"},
+		{"backoff base above max", []string{"--seed", "http://x/", "--backoff-max", "0s"}, "backoff-base must not exceed backoff-max"},
 		{"not a number", []string{"--seed", "http://x/", "--depth", "two"}, `invalid value "two" for flag -depth`},
 		{"bad duration", []string{"--seed", "http://x/", "--timeout", "5"}, `invalid value "5" for flag -timeout`},
 		{"bad scope", []string{"--seed", "http://x/", "--scope", "galaxy"}, `scope "galaxy"`},
@@ -74,6 +82,20 @@ func TestHelp(t *testing.T) {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("--help output lacks %q", want)
 		}
+	}
+}
+
+// TestFlagDefaults checks that a command line with only a seed is
+// crawler.DefaultConfig(): the flags take their defaults from it.
+func TestFlagDefaults(t *testing.T) {
+	o, err := parseArgs([]string{"--seed", "http://example.com/"}, strings.NewReader(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := crawler.DefaultConfig()
+	want.Seeds = []string{"http://example.com/"}
+	if !reflect.DeepEqual(o.cfg, want) {
+		t.Errorf("config of a bare command line:\n%+v\nwant crawler.DefaultConfig():\n%+v", o.cfg, want)
 	}
 }
 
@@ -138,23 +160,85 @@ func TestStdoutOutput(t *testing.T) {
 }
 
 // TestInterrupted checks that a cancelled crawl exits with the interrupted
-// code and leaves only whole lines.
+// code and leaves only whole lines, with a grace period for in-flight
+// fetches and with none (--grace 0 abandons them at once).
 func TestInterrupted(t *testing.T) {
-	ctx, srv := interruptedAt(t, 20)
-	out := filepath.Join(t.TempDir(), "out.jsonl")
-	code, _, stderr := runCLI(t, ctx, "", "--seed", srv.URL+"/", "--depth", "5", "--out", out, "--grace", "50ms", "--log-level", "error")
-	if code != exitInterrupted {
-		t.Fatalf("exit %d, want %d; stderr %q", code, exitInterrupted, stderr)
+	for _, grace := range []string{"50ms", "0s"} {
+		t.Run(grace, func(t *testing.T) {
+			ctx, srv := interruptedAt(t, 20)
+			out := filepath.Join(t.TempDir(), "out.jsonl")
+			code, _, stderr := runCLI(t, ctx, "", "--seed", srv.URL+"/", "--depth", "5", "--out", out, "--grace", grace, "--log-level", "error")
+			if code != exitInterrupted {
+				t.Fatalf("exit %d, want %d; stderr %q", code, exitInterrupted, stderr)
+			}
+			data, err := os.ReadFile(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(data) > 0 && data[len(data)-1] != '\n' {
+				t.Error("output ends in a torn line")
+			}
+			if err := store.Read(bytes.NewReader(data), func(*store.Record) error { return nil }); err != nil {
+				t.Errorf("output after interrupt: %v", err)
+			}
+		})
 	}
-	data, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
+}
+
+// TestMaxRedirects checks that --max-redirects N follows chains of N
+// redirects and records the next redirect with an error, its target not
+// queued; --max-redirects 0 records every redirect without following it.
+func TestMaxRedirects(t *testing.T) {
+	tests := []struct {
+		flag    string
+		expect  int  // testserver.Crawl.MaxRedirects (negative: none followed)
+		limited bool // some redirect must be recorded as too many
+	}{
+		{"0", -1, true},
+		{"3", 3, true},
+		{"10", 10, true},
 	}
-	if len(data) > 0 && data[len(data)-1] != '\n' {
-		t.Error("output ends in a torn line")
-	}
-	if err := store.Read(bytes.NewReader(data), func(*store.Record) error { return nil }); err != nil {
-		t.Errorf("output after interrupt: %v", err)
+	site := testserver.New(testserver.Config{Pages: 40, Links: 4, Seed: 3, Features: testserver.Redirects})
+	srv := httptest.NewServer(site.Handler())
+	defer srv.Close()
+	for _, tt := range tests {
+		t.Run(tt.flag, func(t *testing.T) {
+			site.Reset()
+			out := filepath.Join(t.TempDir(), "out.jsonl")
+			code, _, stderr := runCLI(t, context.Background(), "", "--seed", srv.URL+"/", "--depth", "5",
+				"--max-redirects", tt.flag, "--out", out, "--quiet", "--log-level", "error")
+			if code != exitOK {
+				t.Fatalf("exit %d, stderr %q", code, stderr)
+			}
+			exp := site.ExpectCrawl(testserver.Crawl{Seed: "/", MaxDepth: 5, MaxRedirects: tt.expect})
+			got := map[string]*store.Record{}
+			if err := store.ReadFile(out, func(r *store.Record) error { got[strings.TrimPrefix(r.URL, srv.URL)] = r; return nil }); err != nil {
+				t.Fatal(err)
+			}
+			limited := 0
+			for path, o := range exp.Records {
+				r := got[path]
+				switch {
+				case r == nil:
+					t.Errorf("%s not recorded", path)
+				case r.Status != o.Status || r.ErrorKind != o.ErrorKind():
+					t.Errorf("%s: status %d, error_kind %q; want %d, %q", path, r.Status, r.ErrorKind, o.Status, o.ErrorKind())
+				case r.ErrorKind == "too_many_redirects":
+					limited++
+				}
+			}
+			if len(got) != len(exp.Records) {
+				t.Errorf("%d records, want %d", len(got), len(exp.Records))
+			}
+			if tt.limited && limited == 0 {
+				t.Error("no redirect was recorded as too_many_redirects")
+			}
+			for _, path := range exp.Never {
+				if n := site.Requests()[path]; n > 0 {
+					t.Errorf("%s requested %d times, want never", path, n)
+				}
+			}
+		})
 	}
 }
 

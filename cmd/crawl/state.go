@@ -73,7 +73,7 @@ func openCrawl(ctx context.Context, o *options, stdout io.Writer) (frontier.Fron
 	case errors.Is(err, disk.ErrLocked):
 		return nil, nil, lockedError{fmt.Errorf("--state %s is in use by another crawl that is still running", o.state)}
 	case errors.Is(err, disk.ErrMismatch):
-		return nil, nil, usagef("--state %s belongs to another crawl (other seeds, --depth, --scope, --include, --exclude or --out); use a new directory", o.state)
+		return nil, nil, usagef("--state %s belongs to another crawl (other seeds, --depth, --max-pages, --scope, --include, --exclude, --max-url-length, --max-repeats, --max-host-pages, --max-redirects, --max-body, --ignore-robots, --user-agent name, --accept, --reject, --save, --warc or --out); use a new directory", o.state)
 	case err != nil:
 		return nil, nil, usagef("--state %s: %v", o.state, err)
 	}
@@ -90,21 +90,16 @@ func openCrawl(ctx context.Context, o *options, stdout io.Writer) (frontier.Fron
 	return nil, nil, errors.Join(usageError{err}, fr.Close())
 }
 
-// fingerprint identifies a crawl: what decides which URLs it records and
-// where. Resuming with another fingerprint is refused; flags that only
-// change how fast or how politely it goes may differ between runs.
+// fingerprint identifies a crawl: what decides which URLs it records
+// (crawler.Config.Fingerprint) and where (the absolute --out path).
+// Resuming with another fingerprint is refused; flags that only change how
+// fast or how politely it goes may differ between runs.
 func fingerprint(o *options) ([]byte, error) {
 	out, err := filepath.Abs(o.out)
 	if err != nil {
 		return nil, fmt.Errorf("--out %s: %w", o.out, err)
 	}
 	h := sha256.New()
-	fmt.Fprintf(h, "seeds=%q\ndepth=%d\nscope=%s\nout=%q\n", o.cfg.Seeds, o.cfg.MaxDepth, o.cfg.Scope, out)
-	for _, re := range o.cfg.Include {
-		fmt.Fprintf(h, "include=%q\n", re.String())
-	}
-	for _, re := range o.cfg.Exclude {
-		fmt.Fprintf(h, "exclude=%q\n", re.String())
-	}
+	fmt.Fprintf(h, "out=%q\nconfig=%x\n", out, o.cfg.Fingerprint())
 	return h.Sum(nil), nil
 }

@@ -260,6 +260,8 @@ func TestStateRefused(t *testing.T) {
 	}{
 		{"corrupt", []string{"--seed", srv.URL + "/", "--state", corrupt, "--out", filepath.Join(dir, "c.jsonl")}, "--state " + corrupt},
 		{"another crawl", []string{"--seed", srv.URL + "/", "--depth", "2", "--state", other, "--out", out}, "belongs to another crawl"},
+		{"another redirect limit", []string{"--seed", srv.URL + "/", "--depth", "1", "--max-redirects", "0", "--state", other, "--out", out}, "belongs to another crawl"},
+		{"another robots.txt name", []string{"--seed", srv.URL + "/", "--depth", "1", "--user-agent", "otherbot/1", "--state", other, "--out", out}, "belongs to another crawl"},
 		{"stdout", []string{"--seed", srv.URL + "/", "--state", filepath.Join(dir, "s1")}, "--state needs --out FILE"},
 		{"gzip", []string{"--seed", srv.URL + "/", "--state", filepath.Join(dir, "s2"), "--out", filepath.Join(dir, "x.jsonl.gz")}, "--state needs --out FILE"},
 	}

@@ -81,9 +81,10 @@ func TestReportOfKnownCrawl(t *testing.T) {
 	site := testserver.New(testserver.Config{Pages: 300, Links: 6, Seed: 7, Latency: latency, Features: testserver.AllFeatures})
 	srv := httptest.NewServer(site.Handler())
 	defer srv.Close()
-	rep, records := crawlReport(t, crawler.Config{
-		Seeds: []string{srv.URL + "/"}, MaxDepth: depth, Concurrency: 8, PerHost: 8, Retries: retries,
-	})
+	cfg := crawler.DefaultConfig()
+	cfg.Seeds, cfg.MaxDepth = []string{srv.URL + "/"}, depth
+	cfg.Concurrency, cfg.PerHost, cfg.Retries = 8, 8, retries
+	rep, records := crawlReport(t, cfg)
 	exp := site.Expect("/", depth)
 
 	records2 := zeroClasses()
@@ -170,9 +171,10 @@ func TestSlowestHosts(t *testing.T) {
 	defer slow.Close()
 	fast := httptest.NewServer(testserver.New(testserver.Config{Pages: 20, Links: 3, Seed: 2}).Handler())
 	defer fast.Close()
-	rep, _ := crawlReport(t, crawler.Config{
-		Seeds: []string{fast.URL + "/", slow.URL + "/"}, MaxDepth: 1, Concurrency: 8, PerHost: 4,
-	})
+	cfg := crawler.DefaultConfig()
+	cfg.Seeds, cfg.MaxDepth = []string{fast.URL + "/", slow.URL + "/"}, 1
+	cfg.Concurrency, cfg.PerHost = 8, 4
+	rep, _ := crawlReport(t, cfg)
 	hosts := rep.SlowestHosts
 	if len(hosts) != 2 || hosts[0].Host != strings.TrimPrefix(slow.URL, "http://") || hosts[1].Host != strings.TrimPrefix(fast.URL, "http://") {
 		t.Fatalf("slowest_hosts %+v, want the slow server then the fast one", hosts)

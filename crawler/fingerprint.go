@@ -1,0 +1,36 @@
+package crawler
+
+import (
+	"crypto/sha256"
+	"fmt"
+)
+
+// Fingerprint identifies what a crawl records: a SHA-256 of a canonical
+// text of every field that changes which URLs get a record or what their
+// records say (seeds, depth, page limits, scope, filters, trap limits,
+// redirects, body size, robots.txt and the robots.txt name of UserAgent,
+// the --accept/--reject rules, and whether bodies are saved).
+// Fields that only change how fast or how politely a crawl goes
+// (Concurrency, PerHost, Rate, Timeout, Retries, backoffs, Crawl-delay and
+// Retry-After caps, Grace, FlushInterval, Transport, Observer) are left
+// out, so a resumed crawl may change them.
+//
+// A persistent frontier keeps the fingerprint of the crawl it was made
+// for, so that it is not resumed by another one.
+func (c Config) Fingerprint() []byte {
+	h := sha256.New()
+	fmt.Fprintf(h, "crawl config fingerprint 1\n")
+	fmt.Fprintf(h, "seeds=%q\n", c.Seeds)
+	fmt.Fprintf(h, "depth=%d\nmax-pages=%d\nscope=%s\n", c.MaxDepth, c.MaxPages, c.Scope)
+	for _, re := range c.Include {
+		fmt.Fprintf(h, "include=%q\n", re.String())
+	}
+	for _, re := range c.Exclude {
+		fmt.Fprintf(h, "exclude=%q\n", re.String())
+	}
+	fmt.Fprintf(h, "max-url-length=%d\nmax-repeats=%d\nmax-host-pages=%d\n", c.MaxURLLength, c.MaxRepeats, c.MaxHostPages)
+	fmt.Fprintf(h, "max-redirects=%d\nmax-body=%d\n", c.MaxRedirects, c.MaxBody)
+	fmt.Fprintf(h, "ignore-robots=%t\nrobots-agent=%q\n", c.IgnoreRobots, robotsAgent(c.UserAgent))
+	fmt.Fprintf(h, "accept=%q\nreject=%q\nsave=%t\n", c.Accept, c.Reject, c.Save != nil)
+	return h.Sum(nil)
+}
