@@ -10,6 +10,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/crawl-dev/crawl/frontier"
+	"github.com/crawl-dev/crawl/store/warc"
 )
 
 // DurableWriter is a RecordWriter that can make its lines durable and tell
@@ -73,31 +74,45 @@ func newCommitter(c *Crawler, fr frontier.Frontier, out RecordWriter) (committer
 	return writeFirst{c}, nil
 }
 
-// checkpoint is what the crawler stores with each batch in a
-// frontier.Batcher: where the output's committed lines end.
-type checkpoint struct {
-	Offset int64 `json:"out_offset"`
+// Checkpoint is what the crawler stores with each batch in a
+// frontier.Batcher: where the outputs' committed records end.
+type Checkpoint struct {
+	// Out is the end of the JSONL output's committed lines.
+	Out int64 `json:"out_offset"`
+	// WARC is the end of the WARC output's committed records; nil when
+	// the crawl has no WARC output.
+	WARC *warc.Checkpoint `json:"warc,omitempty"`
 }
 
-// ResumeOffset returns the output offset committed with the last batch of
-// a persistent frontier: the output must be cut there before the crawl goes
-// on (store.Resume). It is 0 for a new crawl.
-func ResumeOffset(b frontier.Batcher) (int64, error) {
+// ResumeCheckpoint returns the checkpoint committed with the last batch of
+// a persistent frontier: the outputs must be cut there before the crawl
+// goes on (store.Resume, warc.Resume). It is the zero Checkpoint for a new
+// crawl.
+func ResumeCheckpoint(b frontier.Batcher) (Checkpoint, error) {
+	var cp Checkpoint
 	raw := b.Checkpoint()
 	if raw == nil {
-		return 0, nil
+		return cp, nil
 	}
-	var cp checkpoint
-	if err := json.Unmarshal(raw, &cp); err != nil || cp.Offset < 0 {
-		return 0, fmt.Errorf("the state's output checkpoint %q is unreadable", raw)
+	if err := json.Unmarshal(raw, &cp); err != nil || cp.Out < 0 || (cp.WARC != nil && cp.WARC.Offset < 0) {
+		return Checkpoint{}, fmt.Errorf("the state's output checkpoint %q is unreadable", raw)
 	}
-	return cp.Offset, nil
+	return cp, nil
 }
 
-// write renders a result into the output, tells the observer and counts
-// it, then releases it.
+// write renders a result into the outputs (its WARC records, then its
+// JSONL record), tells the observer and counts it, then releases it. A
+// result that only carries captures has no record.
 func (c *Crawler) write(res *Result) error {
 	defer res.release()
+	if c.warc != nil {
+		if err := c.writeCaptures(res); err != nil {
+			return err
+		}
+	}
+	if !res.recorded() {
+		return nil
+	}
 	rec := res.record()
 	if err := c.out.Write(rec); err != nil {
 		return err
@@ -146,9 +161,12 @@ func (s writeFirst) run(ctx, stop context.Context, in <-chan *Result) error {
 			if !ok {
 				return c.out.Flush()
 			}
-			url := res.lease.Item.URL
+			url, recorded := res.lease.Item.URL, res.recorded()
 			if err := c.write(res); err != nil {
 				return err
+			}
+			if !recorded {
+				continue
 			}
 			err := c.completeLease(ctx, stop, res)
 			if errors.Is(err, frontier.ErrStaleLease) {
@@ -176,6 +194,12 @@ type completeFirst struct{ c *Crawler }
 func (s completeFirst) run(ctx, stop context.Context, in <-chan *Result) error {
 	c := s.c
 	for res := range in {
+		if !res.recorded() {
+			if err := c.write(res); err != nil {
+				return err
+			}
+			continue
+		}
 		err := c.completeLease(ctx, stop, res)
 		if errors.Is(err, frontier.ErrStaleLease) {
 			res.release()
@@ -211,7 +235,9 @@ func (g *groupCommit) run(ctx, _ context.Context, in <-chan *Result) error {
 			return nil
 		}
 		for {
-			g.batch = append(g.batch, frontier.Done{Lease: res.lease, Children: res.children})
+			if res.recorded() {
+				g.batch = append(g.batch, frontier.Done{Lease: res.lease, Children: res.children})
+			}
 			if err := g.c.write(res); err != nil {
 				return err
 			}
@@ -227,6 +253,9 @@ func (g *groupCommit) run(ctx, _ context.Context, in <-chan *Result) error {
 				break
 			}
 		}
+		if len(g.batch) == 0 {
+			continue // only captures: they go with the next commit
+		}
 		if err := g.commit(ctx); err != nil {
 			return err
 		}
@@ -239,7 +268,15 @@ func (g *groupCommit) commit(ctx context.Context) error {
 	if err := g.out.Sync(); err != nil {
 		return err
 	}
-	cp, err := json.Marshal(checkpoint{Offset: g.out.Offset()})
+	point := Checkpoint{Out: g.out.Offset()}
+	if w := g.c.warc; w != nil {
+		if err := w.Sync(); err != nil {
+			return err
+		}
+		wp := w.Checkpoint()
+		point.WARC = &wp
+	}
+	cp, err := json.Marshal(point)
 	if err != nil {
 		return err
 	}

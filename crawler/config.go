@@ -10,6 +10,7 @@ import (
 	"github.com/crawl-dev/crawl/frontier"
 	"github.com/crawl-dev/crawl/parser"
 	"github.com/crawl-dev/crawl/store/save"
+	"github.com/crawl-dev/crawl/store/warc"
 )
 
 // Scope says which links a crawl follows, relative to its seeds.
@@ -127,6 +128,9 @@ type Config struct {
 	// Save, if not nil, keeps the body of every 2xx response that Accept
 	// and Reject keep, in the directory's layout (package store/save).
 	Save *save.Dir
+	// WARC, if not nil, gets a request and a response record for every
+	// request the crawl makes, robots.txt and retries included.
+	WARC *warc.Writer
 	// Accept and Reject decide which responses other than HTML pages are
 	// fetched and saved: comma-separated media types ("application/pdf",
 	// "image/*") and extensions (".pdf"); see keepRules. Empty keeps all.

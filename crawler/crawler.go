@@ -17,6 +17,7 @@ import (
 	"github.com/crawl-dev/crawl/parser"
 	"github.com/crawl-dev/crawl/store"
 	"github.com/crawl-dev/crawl/store/save"
+	"github.com/crawl-dev/crawl/store/warc"
 )
 
 // RecordWriter receives the crawl's records. The crawler calls it from one
@@ -49,6 +50,9 @@ type Crawler struct {
 	parses      *parseLimiter     // bounds the memory of HTML parses
 	keep        *keepRules        // --accept and --reject
 	save        *save.Dir         // where bodies are saved; nil: nowhere
+	warc        *warc.Writer      // the WARC output; nil: none
+	results     chan *Result      // worker -> record writer, made by Run
+	writerDone  chan struct{}     // closed when the record writer returns
 	pages       http.RoundTripper // page requests: redirects are recorded, not followed
 	robotsCl    *http.Client
 	ownTr       *http.Transport      // the transport the crawler made, closed by Run
@@ -93,6 +97,7 @@ func New(cfg Config, fr frontier.Frontier, out RecordWriter, log *zap.Logger) (*
 		hostPages:   newHostCounter(),
 		parses:      newParseLimiter(),
 		save:        cfg.Save,
+		warc:        cfg.WARC,
 	}
 	if c.keep, err = parseKeepRules(cfg.Accept, cfg.Reject); err != nil {
 		return nil, err
@@ -107,6 +112,9 @@ func New(cfg Config, fr frontier.Frontier, out RecordWriter, log *zap.Logger) (*
 	if rt == nil {
 		c.ownTr = newTransport(cfg)
 		rt = c.ownTr
+	}
+	if c.warc != nil {
+		rt = &captureTransport{next: rt, spoolDir: c.warc.Dir(), emit: c.emitCapture}
 	}
 	c.pages, c.robotsCl = rt, newRobotsClient(rt)
 	c.observeClients()
@@ -178,8 +186,9 @@ func (c *Crawler) Run(ctx context.Context) error {
 		defer stopRenew()
 	}
 
-	results := make(chan *Result, 4*c.cfg.Concurrency)
-	writerDone := make(chan struct{})
+	c.results = make(chan *Result, 4*c.cfg.Concurrency)
+	c.writerDone = make(chan struct{})
+	results, writerDone := c.results, c.writerDone
 	var writeErr error
 	var finished atomic.Bool // a worker saw the crawl end by itself
 

@@ -59,10 +59,14 @@ func newRobotsClient(rt http.RoundTripper) *http.Client {
 // --accept/--reject rules do not keep is not read at all; other bodies are
 // counted and discarded. err is the URL's failure: when the body fails
 // after the headers arrived, res keeps the response without a body. fatal
-// is a failure to save, which ends the crawl.
-func (c *Crawler) fetch(ctx context.Context, res *Result) (err, fatal error) {
+// is a failure to save, which ends the crawl. With a WARC output, the
+// request's capture lands in slot when the body is closed.
+func (c *Crawler) fetch(ctx context.Context, res *Result, slot *captureSlot) (err, fatal error) {
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
+	if slot != nil {
+		ctx = context.WithValue(ctx, captureKey{}, slot)
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, res.lease.Item.URL, nil)
 	if err != nil {
 		return fmt.Errorf("request: %w", err), nil

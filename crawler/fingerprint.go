@@ -9,7 +9,7 @@ import (
 // text of every field that changes which URLs get a record or what their
 // records say (seeds, depth, page limits, scope, filters, trap limits,
 // redirects, body size, robots.txt and the robots.txt name of UserAgent,
-// the --accept/--reject rules, and whether bodies are saved).
+// the --accept/--reject rules, and whether bodies are saved and archived).
 // Fields that only change how fast or how politely a crawl goes
 // (Concurrency, PerHost, Rate, Timeout, Retries, backoffs, Crawl-delay and
 // Retry-After caps, Grace, FlushInterval, Transport, Observer) are left
@@ -31,6 +31,6 @@ func (c Config) Fingerprint() []byte {
 	fmt.Fprintf(h, "max-url-length=%d\nmax-repeats=%d\nmax-host-pages=%d\n", c.MaxURLLength, c.MaxRepeats, c.MaxHostPages)
 	fmt.Fprintf(h, "max-redirects=%d\nmax-body=%d\n", c.MaxRedirects, c.MaxBody)
 	fmt.Fprintf(h, "ignore-robots=%t\nrobots-agent=%q\n", c.IgnoreRobots, robotsAgent(c.UserAgent))
-	fmt.Fprintf(h, "accept=%q\nreject=%q\nsave=%t\n", c.Accept, c.Reject, c.Save != nil)
+	fmt.Fprintf(h, "accept=%q\nreject=%q\nsave=%t\nwarc=%t\n", c.Accept, c.Reject, c.Save != nil, c.WARC != nil)
 	return h.Sum(nil)
 }

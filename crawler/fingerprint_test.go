@@ -9,6 +9,7 @@ import (
 
 	"github.com/crawl-dev/crawl/crawler"
 	"github.com/crawl-dev/crawl/store/save"
+	"github.com/crawl-dev/crawl/store/warc"
 )
 
 // recorded changes each Config field that decides which URLs are recorded
@@ -30,6 +31,7 @@ var recorded = map[string]func(*crawler.Config){
 	"Accept":       func(c *crawler.Config) { c.Accept = append(c.Accept, ".pdf") },
 	"Reject":       func(c *crawler.Config) { c.Reject = append(c.Reject, "image/*") },
 	"Save":         func(c *crawler.Config) { c.Save = new(save.Dir) },
+	"WARC":         func(c *crawler.Config) { c.WARC = new(warc.Writer) },
 }
 
 // notRecorded changes each Config field that only changes how fast or how

@@ -46,7 +46,13 @@ type Result struct {
 	Saved, SHA256 string
 
 	children []frontier.Item // URLs to queue with the completion
+	captures []*capture      // requests for the WARC output, in order
+	warcAt   *store.WARCRef  // where the final response's WARC record is
 }
+
+// recorded reports whether the result is a URL's outcome, with a record;
+// otherwise it only carries captures for the WARC output.
+func (r *Result) recorded() bool { return r.lease.Item.URL != "" }
 
 // Response is the response to a URL's final request.
 type Response struct {
@@ -75,7 +81,15 @@ func (r *Result) Body() []byte {
 
 // release gives the result's body back to the pool. The result must not
 // be used after it.
+//
+// Captures still held are removed; a failure to remove a spooled payload
+// leaves a ".crawl-spool-" file in the WARC output's directory (the record
+// writer releases captures itself, and logs such failures).
 func (r *Result) release() {
+	for _, cp := range r.captures {
+		_ = cp.release() // best effort on a dropped result, see above
+	}
+	r.captures = nil
 	if r.Response != nil {
 		putBuf(r.Response.body)
 		r.Response.body = nil
@@ -104,6 +118,7 @@ func (r *Result) record() *store.Record {
 		Truncated:  r.Truncated,
 		Saved:      r.Saved,
 		SHA256:     r.SHA256,
+		WARC:       r.warcAt,
 	}
 	if r.Err != "" {
 		rec.ErrorKind = r.Kind.String()

@@ -55,24 +55,29 @@ func (c *Crawler) handle(ctx context.Context, l *frontier.Lease) (outcome, error
 	start := time.Now()
 	it.Attempts++
 	res := c.newResult(l, u, start)
-	err, fatal := c.fetch(ctx, res)
+	var slot *captureSlot
+	if c.warc != nil {
+		slot = &captureSlot{}
+	}
+	err, fatal := c.fetch(ctx, res, slot)
 	resp := res.Response
-	if fatal != nil {
+	if fatal != nil || ctx.Err() != nil {
+		// A failure to save ends the crawl; shutdown abandoned the
+		// request: the URL is not done.
+		c.takeCapture(slot, res, false)
 		res.release()
 		return outcome{}, fatal
 	}
-	if ctx.Err() != nil {
-		// Shutdown abandoned the request: the URL is not done.
-		res.release()
-		return outcome{}, nil
-	}
 	if err != nil {
 		if it.Attempts <= c.cfg.Retries {
+			c.takeCapture(slot, res, true)
 			return c.retry(l, 0, nil, err, log), nil
 		}
 		c.failures.inc(it.Host)
+		c.takeCapture(slot, res, false)
 		return outcome{res: res.done().fail(classifyError(err), err.Error())}, nil
 	}
+	c.takeCapture(slot, res, transientStatus(resp.Status) && it.Attempts <= c.cfg.Retries)
 	if transientStatus(resp.Status) {
 		if it.Attempts <= c.cfg.Retries {
 			res.release()

@@ -49,4 +49,14 @@ type Record struct {
 	Saved string `json:"saved,omitempty"`
 	// SHA256 is the hex sha256 of the body as saved; absent when not saved.
 	SHA256 string `json:"sha256,omitempty"`
+	// WARC locates the response record of the URL's final request in the
+	// WARC output (crawl --warc); absent without one.
+	WARC *WARCRef `json:"warc,omitempty"`
+}
+
+// WARCRef locates a WARC record: the file's base name and the byte offset
+// where the record (its gzip member, for .warc.gz) starts.
+type WARCRef struct {
+	File   string `json:"file"`
+	Offset int64  `json:"offset"`
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/crawl-dev/crawl/crawler"
 	"github.com/crawl-dev/crawl/frontier/redis"
+	"github.com/crawl-dev/crawl/store/warc"
 )
 
 // options is everything the command line says.
@@ -31,7 +32,10 @@ type options struct {
 	metrics         string  // --metrics ADDR
 	failOnErrorRate float64 // 0 = off
 
-	save string // --save DIR
+	save        string   // --save DIR
+	warc        string   // --warc FILE
+	warcMaxSize int64    // --warc-max-size BYTES
+	args        []string // the command line, for the WARC's warcinfo
 
 	frontier string        // --frontier: memory or redis://HOST:PORT/DB
 	crawlID  string        // --crawl-id NAME of a shared crawl
@@ -98,6 +102,8 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.StringVar(&o.report, "report", "", "write the summary as JSON to `FILE` when the crawl ends (replaced whole)")
 	fs.StringVar(&o.metrics, "metrics", "", "serve Prometheus metrics at http://`ADDR`/metrics during the crawl (e.g. 127.0.0.1:9464)")
 	fs.StringVar(&o.save, "save", "", "save every 2xx body under `DIR`/HOST[:PORT]/PATH (wget -x layout; the record gets saved and sha256)")
+	fs.StringVar(&o.warc, "warc", "", "write every request and response, robots.txt included, as WARC/1.1 to `FILE` (.warc.gz: one gzip member per record; .warc: plain)")
+	fs.Int64Var(&o.warcMaxSize, "warc-max-size", 0, "with --warc, start a new file FILE-00001.warc.gz, FILE-00002.warc.gz, ... before one would pass `BYTES` (0 = one file)")
 	fs.Func("accept", "with comma-separated media types (application/pdf, image/*) and extensions (.pdf), which responses other than HTML pages are fetched and saved (repeatable; HTML pages are still fetched for their links)", func(s string) error {
 		c.Accept = append(c.Accept, s)
 		return nil
@@ -108,6 +114,11 @@ func newFlagSet(o *options) *flag.FlagSet {
 	})
 	fs.Float64Var(&o.failOnErrorRate, "fail-on-error-rate", 0, "exit 4 when more than this share `R` (0 < R <= 1) of the records have an error (0 = off)")
 	return fs
+}
+
+// warcOptions are the --warc output's options.
+func (o *options) warcOptions() warc.Options {
+	return warc.Options{MaxSize: o.warcMaxSize, Software: o.cfg.UserAgent, Command: append([]string{"crawl"}, o.args...)}
 }
 
 // regexpList appends each compiled pattern to *list.
@@ -140,6 +151,15 @@ func parseArgs(args []string, stdin io.Reader) (*options, error) {
 	}
 	if fs.NArg() > 0 {
 		return nil, usagef("unexpected argument %q (seeds are given with --seed)", fs.Arg(0))
+	}
+	o.args = args
+	switch {
+	case o.warc != "" && !strings.HasSuffix(o.warc, ".warc") && !strings.HasSuffix(o.warc, ".warc.gz"):
+		return nil, usagef("--warc %s: the name must end in .warc or .warc.gz", o.warc)
+	case o.warcMaxSize < 0:
+		return nil, usagef("--warc-max-size must not be negative")
+	case o.warcMaxSize > 0 && o.warc == "":
+		return nil, usagef("--warc-max-size needs --warc FILE")
 	}
 	if o.seedsFile != "" {
 		seeds, err := readSeeds(o.seedsFile, stdin)

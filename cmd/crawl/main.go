@@ -21,6 +21,7 @@ import (
 	"github.com/crawl-dev/crawl/crawler"
 	"github.com/crawl-dev/crawl/crawler/report"
 	"github.com/crawl-dev/crawl/store/save"
+	"github.com/crawl-dev/crawl/store/warc"
 )
 
 // Exit codes.
@@ -151,12 +152,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	o.cfg.Observer = agg
 	c, err := crawler.New(o.cfg, fr, out, log)
 	if err != nil {
-		return errors.Join(usageError{err}, out.Close(), fr.Close(), discard(repFile))
+		return errors.Join(usageError{err}, out.Close(), closeWARC(o.cfg.WARC), fr.Close(), discard(repFile))
 	}
 	var metrics *metricsServer
 	if o.metrics != "" {
 		if metrics, err = startMetrics(o.metrics, agg, fr, start, log); err != nil {
-			return errors.Join(usageError{err}, out.Close(), fr.Close(), discard(repFile))
+			return errors.Join(usageError{err}, out.Close(), closeWARC(o.cfg.WARC), fr.Close(), discard(repFile))
 		}
 	}
 
@@ -168,7 +169,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			log.Warn("metrics server", zap.Error(err))
 		}
 	}
-	closeErr := errors.Join(out.Close(), fr.Close())
+	closeErr := errors.Join(out.Close(), closeWARC(o.cfg.WARC), fr.Close())
 	end := time.Now()
 	st := c.Stats()
 	log.Info("crawl finished",
@@ -204,6 +205,14 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		}
 	}
 	return err
+}
+
+// closeWARC closes the WARC output, if any.
+func closeWARC(w *warc.Writer) error {
+	if w == nil {
+		return nil
+	}
+	return w.Close()
 }
 
 // discard removes the temporary file of an unwritten report, if any.

@@ -14,6 +14,7 @@ import (
 	"github.com/crawl-dev/crawl/frontier"
 	"github.com/crawl-dev/crawl/frontier/disk"
 	"github.com/crawl-dev/crawl/store"
+	"github.com/crawl-dev/crawl/store/warc"
 )
 
 // exitLocked is the exit status when another crawl holds the --state
@@ -48,6 +49,9 @@ func openCrawl(ctx context.Context, o *options, stdout io.Writer) (frontier.Fron
 		if err != nil {
 			return nil, nil, errors.Join(usageError{err}, fr.Close())
 		}
+		if err := openWARC(o); err != nil {
+			return nil, nil, errors.Join(usageError{err}, out.Close(), fr.Close())
+		}
 		return fr, out, nil
 	case frontierMemory:
 	}
@@ -55,6 +59,9 @@ func openCrawl(ctx context.Context, o *options, stdout io.Writer) (frontier.Fron
 		out, err := store.Open(o.out, stdout)
 		if err != nil {
 			return nil, nil, usageError{err}
+		}
+		if err := openWARC(o); err != nil {
+			return nil, nil, errors.Join(usageError{err}, out.Close())
 		}
 		return frontier.NewMemory(o.cfg.Policy()), out, nil
 	}
@@ -80,18 +87,47 @@ func openCrawl(ctx context.Context, o *options, stdout io.Writer) (frontier.Fron
 	if fr.Finished() {
 		return nil, nil, errors.Join(errFinished, fr.Close())
 	}
-	offset, err := crawler.ResumeOffset(fr)
+	cp, err := crawler.ResumeCheckpoint(fr)
 	if err == nil {
 		var out *store.Writer
-		if out, err = store.Resume(o.out, offset); err == nil {
-			return fr, out, nil
+		if out, err = store.Resume(o.out, cp.Out); err == nil {
+			if err = resumeWARC(o, cp.WARC); err == nil {
+				return fr, out, nil
+			}
+			err = errors.Join(err, out.Close())
 		}
 	}
 	return nil, nil, errors.Join(usageError{err}, fr.Close())
 }
 
+// openWARC opens the --warc output of a new crawl into o.cfg.WARC.
+func openWARC(o *options) error {
+	if o.warc == "" {
+		return nil
+	}
+	w, err := warc.Open(o.warc, o.warcOptions())
+	o.cfg.WARC = w
+	return err
+}
+
+// resumeWARC reopens the --warc output of a resumed crawl, cut back to
+// the checkpoint cp (nil: nothing of it committed yet).
+func resumeWARC(o *options, cp *warc.Checkpoint) error {
+	if o.warc == "" {
+		return nil
+	}
+	var at warc.Checkpoint
+	if cp != nil {
+		at = *cp
+	}
+	w, err := warc.Resume(o.warc, o.warcOptions(), at)
+	o.cfg.WARC = w
+	return err
+}
+
 // fingerprint identifies a crawl: what decides which URLs it records
-// (crawler.Config.Fingerprint) and where (the absolute --out path).
+// (crawler.Config.Fingerprint) and where (the absolute --out and --warc
+// paths).
 // Resuming with another fingerprint is refused; flags that only change how
 // fast or how politely it goes may differ between runs.
 func fingerprint(o *options) ([]byte, error) {
@@ -101,5 +137,14 @@ func fingerprint(o *options) ([]byte, error) {
 	}
 	h := sha256.New()
 	fmt.Fprintf(h, "out=%q\nconfig=%x\n", out, o.cfg.Fingerprint())
+	if o.warc != "" {
+		// The WARC output is opened after the state (it is cut back to
+		// the state's checkpoint), so the Config does not hold it yet.
+		w, err := filepath.Abs(o.warc)
+		if err != nil {
+			return nil, fmt.Errorf("--warc %s: %w", o.warc, err)
+		}
+		fmt.Fprintf(h, "warc=%q\nwarc-max-size=%d\n", w, o.warcMaxSize)
+	}
 	return h.Sum(nil), nil
 }

@@ -47,6 +47,11 @@ type Position struct {
 	Offset int64  `json:"offset"`
 }
 
+// ErrInvalidExchange is returned by WriteExchange, wrapped, for an
+// exchange that would not make a valid WARC record; nothing was written and
+// the Writer is still usable.
+var ErrInvalidExchange = errors.New("invalid exchange")
+
 // WriteExchange writes a response record and then a request record for ex,
 // linked by WARC-Concurrent-To, and returns the position of the response.
 // When MaxSize is set and the exchange makes the file exceed it, the
@@ -63,15 +68,15 @@ func (w *Writer) WriteExchange(ex Exchange) (Position, error) {
 		return Position{}, err
 	}
 	if err := checkExchange(&ex); err != nil {
-		return Position{}, fmt.Errorf("warc exchange %q: %w", ex.TargetURI, err)
+		return Position{}, fmt.Errorf("warc exchange %q: %w: %w", ex.TargetURI, ErrInvalidExchange, err)
 	}
 	resp, err := newResponse(&ex, w.scratch)
 	if err != nil {
-		return Position{}, fmt.Errorf("warc exchange %s: %w", ex.TargetURI, err)
+		return Position{}, fmt.Errorf("warc exchange %s: %w: %w", ex.TargetURI, ErrInvalidExchange, err)
 	}
 	req, err := newRequest(&ex, resp.id)
 	if err != nil {
-		return Position{}, fmt.Errorf("warc exchange %s: request record: %w", ex.TargetURI, err)
+		return Position{}, fmt.Errorf("warc exchange %s: %w: request record: %w", ex.TargetURI, ErrInvalidExchange, err)
 	}
 	defer req.Close()
 

@@ -309,3 +309,8 @@ func pathless(err error) error {
 	}
 	return err
 }
+
+// Dir is the directory the output's files are in. A caller that must
+// spool payloads before writing them can keep them there, within the
+// place the user named.
+func (w *Writer) Dir() string { return filepath.Dir(w.path) }
