@@ -53,7 +53,9 @@ const (
 	// (/p/4, /p/11, ...). Expectations do not change.
 	Encoded
 
-	// AllFeatures enables every feature above.
+	// AllFeatures enables every feature above but Encoded, whose compressed
+	// responses make wire bytes differ from body bytes (crawler tests
+	// assert request bytes >= record bytes).
 	AllFeatures = Robots | Files | Redirects | Errors | Variants | External | Decoys | Markup | Query
 )
 

@@ -119,6 +119,7 @@ func TestParseFeatures(t *testing.T) {
 		{"robots", Robots, false},
 		{"robots, redirects", Robots | Redirects, false},
 		{"all,-variants", AllFeatures &^ Variants, false},
+		{"all,encoded", AllFeatures | Encoded, false},
 		{"all,none,files", Files, false},
 		{"robots,-robots", 0, false},
 		{"bogus", 0, true},
