@@ -1,8 +1,14 @@
 package testserver
 
 import (
+	"archive/zip"
+	"bytes"
+	"encoding/binary"
+	"io"
+	"math/rand/v2"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // render renders the body of every node and robots.txt.
@@ -16,6 +22,11 @@ func (r *renderer) render() {
 				r.page(n)
 			}
 		case kindFile:
+			if n.path == BigPDFPath {
+				// 3 MiB: not worth a copy through the scratch buffer.
+				n.body = bigPDF(r.b.cfg.Seed)
+				continue
+			}
 			r.file(n)
 		case kindRedirect:
 			continue
@@ -168,11 +179,51 @@ func (r *renderer) file(n *node) {
 	case strings.HasSuffix(n.path, ".pdf"):
 		r.s("%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog /URI (" + t + ") >>\nendobj\n")
 		r.s("% <a href=\"" + t + "\">not a link</a>\ntrailer << /Root 1 0 R >>\n%%EOF\n")
+	case n.ctype[0] == pdfType[0]:
+		// A PDF without a .pdf extension (/get?id=N).
+		r.s("%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog /Title (" + n.path + ") >>\nendobj\n")
+		r.s("trailer << /Root 1 0 R >>\n%%EOF\n")
+	case n.ctype[0] == zipType[0]:
+		r.buf = append(r.buf, zipFile(n.path)...)
 	default:
 		r.s("Plain text, not HTML: <a href=\"" + t + "\">not a link</a>\n")
 		r.hole(holeOrigin)
 		r.s(t + "\n")
 	}
+}
+
+// zipFile returns a zip archive holding one stored file that names path,
+// with a fixed modification time, so its bytes never change.
+func zipFile(path string) []byte {
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	w, err := zw.CreateHeader(&zip.FileHeader{Name: "readme.txt", Method: zip.Store,
+		Modified: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)})
+	if err != nil {
+		panic(err) // a valid header into a bytes.Buffer cannot fail
+	}
+	io.WriteString(w, "Archive "+path+" of the crawl test site.\n")
+	if err := zw.Close(); err != nil {
+		panic(err)
+	}
+	return buf.Bytes()
+}
+
+// bigPDF returns BigPDFPath's body: BigPDFSize bytes, "%PDF-1.4\n", then
+// bytes of a PCG stream seeded by seed, then "\n%%EOF\n".
+func bigPDF(seed int64) []byte {
+	const head, tail = "%PDF-1.4\n", "\n%%EOF\n"
+	b := make([]byte, BigPDFSize)
+	copy(b, head)
+	rng := rand.NewPCG(uint64(seed), 0x6269677064660000)
+	mid := b[len(head) : len(b)-len(tail)]
+	for i := 0; i < len(mid); i += 8 {
+		var w [8]byte
+		binary.LittleEndian.PutUint64(w[:], rng.Uint64())
+		copy(mid[i:], w[:])
+	}
+	copy(b[len(b)-len(tail):], tail)
+	return b
 }
 
 // robotsBody is robots.txt when the Robots feature is on: /private/ is

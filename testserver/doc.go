@@ -58,6 +58,17 @@
 // A per-host page budget (--max-host-pages) is not modelled: which URLs it
 // cuts depends on timing; assert counts instead.
 //
+// # Downloads and exact bytes
+//
+// With Files, DownloadsPath (/downloads/, linked from "/") links every
+// /doc/N.pdf, PDFs without an extension (/get?id=N), BigPDFPath (3 MiB),
+// ZipPath, /img/0.png and /data/0.txt. With Encoded (not in AllFeatures:
+// compressed responses make wire bytes differ from body bytes), page /p/N
+// is gzip when N%7 == 1 and chunked when N%7 == 4. Site.Served returns the
+// status, header and body bytes the handler sends for a URL, compressed
+// when it compresses, and Site.Decoded the decompressed body, for tests of
+// saved files and WARC records.
+//
 // # Hostile fixtures
 //
 // "/" links to one entry point of each; HostileConfig.Fixtures selects
@@ -120,7 +131,7 @@
 //
 // Files: site.go (Config, Site, the generated model), generate.go (the
 // generator), render.go and body.go (link spellings and bodies), handler.go
-// (serving and request counts), log.go (the request log), expect.go
+// (serving and request counts), served.go (Served, Decoded), log.go (the request log), expect.go
 // (expected results), check.go (comparing a crawl with them), hostile.go
 // (hostile fixtures and their model), hostile_fixtures.go,
 // hostile_markup.go and hostile_traps.go (the fixtures), hostile_serve.go

@@ -45,8 +45,17 @@ const (
 	// Query adds a chain of pagination pages /list?page=N&sort=asc (the & is
 	// written as &amp; in hrefs).
 	Query
+	// Encoded serves some HTML pages gzip-compressed (Content-Encoding: gzip,
+	// Vary: Accept-Encoding) to requests whose Accept-Encoding accepts gzip,
+	// and some others chunked (no Content-Length, written in several
+	// flushes, so HTTP/1.1 sends Transfer-Encoding: chunked). Normal page i
+	// is gzip when i%7 == 1 (/p/1, /p/8, ...) and chunked when i%7 == 4
+	// (/p/4, /p/11, ...). Expectations do not change.
+	Encoded
 
-	// AllFeatures enables every feature above.
+	// AllFeatures enables every feature above but Encoded, whose compressed
+	// responses make wire bytes differ from body bytes (crawler tests
+	// assert request bytes >= record bytes).
 	AllFeatures = Robots | Files | Redirects | Errors | Variants | External | Decoys | Markup | Query
 )
 
@@ -60,6 +69,7 @@ var featureNames = []flagName[Features]{
 	{Decoys, "decoys"},
 	{Markup, "markup"},
 	{Query, "query"},
+	{Encoded, "encoded"},
 }
 
 // String returns the comma-separated feature names, "none" or "all".
@@ -67,8 +77,9 @@ func (f Features) String() string { return flagsString(f, featureNames, AllFeatu
 
 // ParseFeatures parses "all", "none", "" (none) or a comma-separated list of
 // feature names (robots, files, redirects, errors, variants, external,
-// decoys, markup, query). Names are case-insensitive; a leading "-" removes
-// a feature, so "all,-variants" is everything but link variants.
+// decoys, markup, query, encoded). Names are case-insensitive; a leading
+// "-" removes a feature, so "all,-variants" is everything but link
+// variants.
 func ParseFeatures(s string) (Features, error) {
 	return parseFlags(s, "feature", featureNames, AllFeatures)
 }

@@ -31,6 +31,7 @@ var (
 	textType  = []string{"text/plain; charset=utf-8"}
 	pdfType   = []string{"application/pdf"}
 	pngType   = []string{"image/png"}
+	zipType   = []string{"application/zip"}
 	redirects = [...]int{301, 302, 303, 307, 308}
 )
 
@@ -154,6 +155,57 @@ func (b *builder) generate() {
 			b.genDecoys(n, i)
 		}
 	}
+	// The downloads page comes after every random choice, so that adding it
+	// changed no other part of the site.
+	if b.has(Files) {
+		b.genDownloads()
+	}
+	if b.has(Encoded) {
+		for i, n := range b.nodes[:b.pages] {
+			switch i % 7 {
+			case 1:
+				n.enc = encGzip
+			case 4:
+				n.enc = encChunked
+			}
+		}
+	}
+}
+
+// Downloads page resources (Files feature).
+const (
+	DownloadsPath = "/downloads/"
+	// BigPDFPath is a PDF of BigPDFSize bytes.
+	BigPDFPath = "/doc/big.pdf"
+	BigPDFSize = 3 << 20
+	// ZipPath is an application/zip file linked from the downloads page.
+	ZipPath = "/files/archive.zip"
+)
+
+// genDownloads adds DownloadsPath, linked from the home page, linking every
+// /doc/N.pdf, PDFs without an extension (/get?id=N, application/pdf),
+// BigPDFPath, ZipPath, an image and a text file. It uses no random choice.
+func (b *builder) genDownloads() {
+	n := max(1, b.pages/30)
+	dl := b.add(&node{path: DownloadsPath, kind: kindPage, status: 200, ctype: htmlType, title: "Downloads"})
+	for k := range n {
+		b.linkFrom(dl, b.byPath["/doc/"+itoa(k)+".pdf"].id)
+	}
+	for k := range n + 1 {
+		b.linkFrom(dl, b.add(&node{path: "/get?id=" + itoa(k), kind: kindFile, status: 200, ctype: pdfType}))
+	}
+	b.linkFrom(dl, b.add(&node{path: BigPDFPath, kind: kindFile, status: 200, ctype: pdfType}))
+	b.linkFrom(dl, b.add(&node{path: ZipPath, kind: kindFile, status: 200, ctype: zipType}))
+	b.linkFrom(dl, b.byPath["/img/0.png"].id)
+	b.linkFrom(dl, b.byPath["/data/0.txt"].id)
+	// "/" links to the downloads page with its other <a> links, before any
+	// <iframe> or <area>, so the model stays in document order.
+	home := b.nodes[0]
+	at := slices.IndexFunc(home.links, func(l link) bool { return l.el != elemA })
+	if at < 0 {
+		at = len(home.links)
+	}
+	home.links = slices.Insert(home.links, at, link{to: dl})
 }
 
 func (b *builder) genRobots() {

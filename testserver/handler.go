@@ -1,7 +1,9 @@
 package testserver
 
 import (
+	"bytes"
 	"cmp"
+	"compress/gzip"
 	"context"
 	"net"
 	"net/http"
@@ -140,27 +142,126 @@ func (s *Site) route(w http.ResponseWriter, r *http.Request, seq int64) string {
 	if n.delay > 0 && !sleep(r.Context(), n.delay) {
 		return key
 	}
+	s.serveNode(w, r, n)
+	return key
+}
+
+// serveNode writes the response of model node n (not a hostile fixture)
+// without waiting or counting: the code path both Handler and Served use.
+func (s *Site) serveNode(w http.ResponseWriter, r *http.Request, n *node) {
 	hf := s.formsFor(r)
 	h := w.Header()
 	if n.kind == kindRedirect {
 		h["Location"] = []string{n.location(s.nodes, hf)}
+		h["Content-Length"] = zeroLength // what net/http would add anyway
 		w.WriteHeader(n.status)
-		return key
+		return
+	}
+	h["Content-Type"] = n.ctype
+	if n.kind == kindFile {
+		h["X-Content-Type-Options"] = nosniff
+	}
+	switch n.enc {
+	case encGzip:
+		h["Vary"] = varyAE
+		if acceptsGzip(r) {
+			h["Content-Encoding"] = gzipEnc
+			z := gzipBody(n, hf)
+			h["Content-Length"] = []string{strconv.Itoa(len(z))}
+			w.WriteHeader(n.status)
+			if r.Method != http.MethodHead {
+				w.Write(z) // an error means the client went away
+			}
+			return
+		}
+	case encChunked:
+		// No Content-Length and several flushes: net/http sends the body
+		// with Transfer-Encoding: chunked.
+		w.WriteHeader(n.status)
+		if r.Method != http.MethodHead {
+			writeChunked(w, fillHoles(n, hf))
+		}
+		return
 	}
 	size := len(n.body)
 	for _, ho := range n.holes {
 		size += len(hf.forms[ho.kind])
 	}
-	h["Content-Type"] = n.ctype
 	h["Content-Length"] = []string{strconv.Itoa(size)}
-	if n.kind == kindFile {
-		h["X-Content-Type-Options"] = nosniff
-	}
 	w.WriteHeader(n.status)
 	if r.Method != http.MethodHead {
 		writeBody(w, n, hf)
 	}
-	return key
+}
+
+var (
+	varyAE     = []string{"Accept-Encoding"}
+	gzipEnc    = []string{"gzip"}
+	zeroLength = []string{"0"}
+)
+
+// acceptsGzip reports whether the request's Accept-Encoding lists gzip
+// (or x-gzip) with a q-value other than 0.
+func acceptsGzip(r *http.Request) bool {
+	for _, v := range r.Header.Values("Accept-Encoding") {
+		for part := range strings.SplitSeq(v, ",") {
+			name, params, _ := strings.Cut(part, ";")
+			name = strings.ToLower(strings.TrimSpace(name))
+			if name != "gzip" && name != "x-gzip" {
+				continue
+			}
+			if q, ok := strings.CutPrefix(strings.ToLower(strings.ReplaceAll(params, " ", "")), "q="); ok {
+				if f, err := strconv.ParseFloat(q, 64); err == nil && f == 0 {
+					continue
+				}
+			}
+			return true
+		}
+	}
+	return false
+}
+
+// fillHoles returns n's body with the host parts filled in.
+func fillHoles(n *node, hf *hostForms) []byte {
+	size := len(n.body)
+	for _, ho := range n.holes {
+		size += len(hf.forms[ho.kind])
+	}
+	b := make([]byte, 0, size)
+	prev := 0
+	for _, ho := range n.holes {
+		b = append(b, n.body[prev:ho.off]...)
+		b = append(b, hf.forms[ho.kind]...)
+		prev = int(ho.off)
+	}
+	return append(b, n.body[prev:]...)
+}
+
+// gzipBody returns n's body, host parts filled in, gzip-compressed at the
+// default level with an empty gzip header: the same bytes on every call.
+func gzipBody(n *node, hf *hostForms) []byte {
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	zw.Write(fillHoles(n, hf)) // writes to a bytes.Buffer do not fail
+	zw.Close()
+	return buf.Bytes()
+}
+
+// chunkedWrites is how many flushed writes a chunked response is cut into.
+const chunkedWrites = 3
+
+// writeChunked writes body in chunkedWrites parts, flushing after each.
+func writeChunked(w http.ResponseWriter, body []byte) {
+	rc := http.NewResponseController(w)
+	for i := range chunkedWrites {
+		part := body[i*len(body)/chunkedWrites : (i+1)*len(body)/chunkedWrites]
+		if _, err := w.Write(part); err != nil {
+			return
+		}
+		if err := rc.Flush(); err != nil {
+			return
+		}
+	}
 }
 
 // sleep waits for d or until ctx is done; it reports whether d passed.

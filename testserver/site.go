@@ -124,6 +124,15 @@ const (
 	styleBase             // <base href="/p/">: relative links resolve against /p/
 )
 
+// encoding is how the handler sends a node's body.
+type encoding uint8
+
+const (
+	encIdentity encoding = iota // Content-Length, one write
+	encGzip                     // Content-Encoding: gzip when the request accepts it
+	encChunked                  // no Content-Length, several flushes: Transfer-Encoding: chunked
+)
+
 // baseHref is the <base href> of the styleBase page.
 const baseHref = "/p/"
 
@@ -145,6 +154,8 @@ type node struct {
 	target   int32  // node index of the Location, -1 when it is on another host
 	ext      string // absolute Location on another host
 	locStyle uint8  // how Location is spelled, see location
+
+	enc encoding // how an HTML page's body is sent (Encoded feature)
 
 	body  []byte // rendered body with the host holes left out
 	holes []hole
