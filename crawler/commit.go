@@ -262,11 +262,17 @@ func (g *groupCommit) run(ctx, _ context.Context, in <-chan *Result) error {
 	}
 }
 
-// commit makes the written records durable, then commits their
-// completions and the output's end offset in one step.
+// commit makes the written records, saved files and WARC records
+// durable, then commits their completions and the outputs' end offsets in
+// one step.
 func (g *groupCommit) commit(ctx context.Context) error {
 	if err := g.out.Sync(); err != nil {
 		return err
+	}
+	if g.c.save != nil {
+		if err := g.c.save.Sync(); err != nil {
+			return err
+		}
 	}
 	point := Checkpoint{Out: g.out.Offset()}
 	if w := g.c.warc; w != nil {

@@ -14,10 +14,11 @@
 //
 // A body is written to a temporary file in its target's directory (named
 // ".#save-" and random hex, a name PathFor never makes, since it escapes
-// '#'), hashed and counted as it streams; Commit fsyncs it, renames it
-// into place and fsyncs the directory, so a reader never sees a partial
-// file under the final name, and a crash leaves at most temporary files,
-// which may be removed when no crawl uses the dir.
+// '#'), hashed and counted as it streams; Commit renames it into place,
+// so a reader never sees a partial file under the final name, and a crash
+// leaves at most temporary files, which may be removed when no crawl uses
+// the dir. Dir.Sync makes every committed file durable (one syncfs(2)),
+// for a caller that commits records about them.
 // Abort removes the temporary file. Errors say what was being saved:
 // "save REL: REASON".
 //

@@ -54,15 +54,17 @@ func (f *File) Write(p []byte) (int, error) {
 // Size is the number of bytes written so far.
 func (f *File) Size() int64 { return f.n }
 
-// Commit makes the body durable and visible under its final name: it
-// fsyncs and closes the temporary file, renames it over the target, and
-// fsyncs the directory. Where a directory (or a symbolic link) holds the
-// target's name, the body takes the fallback name in the same directory.
-// It returns the path used, relative to the save dir and slash-separated,
-// and the hex sha256 of the body. On any error, a Write's included, the
-// temporary file is removed and nothing is committed, except when only
-// the directory's fsync fails: the body is then in place, under a name
-// the error does not give, but may not survive a crash.
+// Commit makes the body visible under its final name, whole: it closes
+// the temporary file and renames it over the target, so a reader (or a
+// process killed at any moment) sees the whole body or none of it. It
+// does not fsync: Dir.Sync makes every file committed so far durable at
+// once, which is what a crawl that must survive a power loss calls before
+// it commits their records. Where a directory (or a symbolic link) holds
+// the target's name, the body takes the fallback name in the same
+// directory. It returns the path used, relative to the save dir and
+// slash-separated, and the hex sha256 of the body. On any error, a
+// Write's included, the temporary file is removed and nothing is
+// committed.
 func (f *File) Commit() (rel, sha256hex string, err error) {
 	if f.done {
 		return "", "", fmt.Errorf("save %s: file already committed or aborted", f.rel)
@@ -71,18 +73,12 @@ func (f *File) Commit() (rel, sha256hex string, err error) {
 	if f.err != nil {
 		return "", "", errors.Join(f.err, f.cleanup())
 	}
-	if err := f.f.Sync(); err != nil {
-		return "", "", errors.Join(fmt.Errorf("save %s: %w", f.rel, pathless(err)), f.cleanup())
-	}
 	if err := f.f.Close(); err != nil {
 		return "", "", errors.Join(fmt.Errorf("save %s: %w", f.rel, pathless(err)), f.remove())
 	}
 	target, err := f.rename()
 	if err != nil {
 		return "", "", errors.Join(fmt.Errorf("save %s: %w", f.rel, err), f.remove())
-	}
-	if err := f.syncDir(); err != nil {
-		return "", "", fmt.Errorf("save %s: sync directory: %w", f.rel, err)
 	}
 	return target, hex.EncodeToString(f.sum.Sum(nil)), nil
 }
@@ -113,14 +109,6 @@ func (f *File) replaceable(p string) bool {
 		return true
 	}
 	return err == nil && fi.Mode().IsRegular()
-}
-
-func (f *File) syncDir() error {
-	dir, err := f.d.root.Open(f.dir)
-	if err != nil {
-		return pathless(err)
-	}
-	return errors.Join(pathless(dir.Sync()), pathless(dir.Close()))
 }
 
 // Abort removes the temporary file. After Commit, or a second time, it

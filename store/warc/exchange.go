@@ -8,7 +8,6 @@ import (
 	"net/netip"
 	"time"
 
-	"github.com/nlnwa/gowarc/v3"
 )
 
 // Exchange is one HTTP request and its response as captured.
@@ -78,7 +77,6 @@ func (w *Writer) WriteExchange(ex Exchange) (Position, error) {
 	if err != nil {
 		return Position{}, fmt.Errorf("warc exchange %s: %w: request record: %w", ex.TargetURI, ErrInvalidExchange, err)
 	}
-	defer req.Close()
 
 	start := w.out.n
 	pos, err := w.writeExchange(resp, req)
@@ -102,13 +100,12 @@ func (w *Writer) WriteExchange(ex Exchange) (Position, error) {
 }
 
 // writeExchange writes the two records into the current file and flushes.
-func (w *Writer) writeExchange(resp *response, req gowarc.WarcRecord) (Position, error) {
+func (w *Writer) writeExchange(resp, req *response) (Position, error) {
 	off, err := w.member(func(out io.Writer) error { return resp.write(out, w.infoID, w.scratch) })
 	if err != nil {
 		return Position{}, err
 	}
-	req.WarcHeader().SetId(gowarc.WarcWarcinfoID, w.infoID)
-	if _, err := w.marshal(req); err != nil {
+	if _, err := w.member(func(out io.Writer) error { return req.write(out, w.infoID, w.scratch) }); err != nil {
 		return Position{}, err
 	}
 	if err := w.bw.Flush(); err != nil {
@@ -146,6 +143,9 @@ func checkExchange(ex *Exchange) error {
 	}
 	if err := checkHeader(ex.ResponseHeader, "HTTP/"); err != nil {
 		return fmt.Errorf("ResponseHeader: %w", err)
+	}
+	if err := checkHeader(ex.Request, ""); err != nil || bytes.Count(ex.Request[:bytes.Index(ex.Request, []byte("\r\n"))], []byte(" ")) != 2 {
+		return fmt.Errorf("Request: not a request line and header ending in CRLF CRLF")
 	}
 	return nil
 }

@@ -119,7 +119,8 @@ func TestBadExchange(t *testing.T) {
 		{"header without blank line", func(e *Exchange) { e.ResponseHeader = []byte("HTTP/1.1 200 OK\r\n") }, "CRLF CRLF"},
 		{"header with bare LF", func(e *Exchange) { e.ResponseHeader = []byte("HTTP/1.1 200 OK\nA: b\r\n\r\n") }, "bad header line"},
 		{"header not HTTP", func(e *Exchange) { e.ResponseHeader = []byte("ICY 200 OK\r\n\r\n") }, "does not start"},
-		{"request not HTTP", func(e *Exchange) { e.Request = []byte("GET") }, "request record"},
+		{"request not HTTP", func(e *Exchange) { e.Request = []byte("GET") }, "Request: not a request line"},
+		{"request line without version", func(e *Exchange) { e.Request = []byte("GET /\r\nHost: x\r\n\r\n") }, "Request: not a request line"},
 	}
 	w, path := mustOpen(t, "bad.warc", Options{})
 	for _, tt := range tests {

@@ -142,9 +142,10 @@ func newRecordID() (string, error) {
 	return id.URN(), nil
 }
 
-// response is a response record ready to be written: its WARC header
-// (without WARC-Warcinfo-ID, which depends on the file) and its block, the
-// HTTP header and then the payload, read from payloadStart.
+// response is a response (or request) record ready to be written: its
+// WARC header (without WARC-Warcinfo-ID, which depends on the file) and
+// its block, the HTTP header and then the payload, read from payloadStart
+// (a request has no payload).
 type response struct {
 	id           string
 	fields       gowarc.WarcFields
@@ -196,9 +197,10 @@ func newResponse(ex *Exchange, scratch []byte) (*response, error) {
 
 // write writes the record: the version line, the WARC header fields (by
 // gowarc.WarcFields), a blank line, the block streamed from the payload,
-// and the two CRLFs that end a record. This is the one record not
-// marshalled by gowarc, whose builder would first copy the block into a
-// buffer of its own (memory, then a temporary file).
+// and the two CRLFs that end a record. Request and response records are
+// not marshalled by gowarc, whose builder would first copy the block into
+// a buffer of its own (memory, then a temporary file) and whose marshaler
+// allocates 32 KiB per record: that cost more than the crawl itself.
 func (r *response) write(out io.Writer, warcinfoID string, scratch []byte) error {
 	var head bytes.Buffer
 	head.WriteString(gowarc.V1_1.String() + "\r\n")
@@ -226,21 +228,28 @@ func (r *response) write(out io.Writer, warcinfoID string, scratch []byte) error
 	return err
 }
 
-// newRequest builds the request record with gowarc's builder, which
-// validates its fields strictly and adds its digests.
-func newRequest(ex *Exchange, concurrentTo string) (gowarc.WarcRecord, error) {
-	rb := gowarc.NewRecordBuilder(gowarc.Request, recordOptions...)
-	rb.AddWarcHeaderTime(gowarc.WarcDate, ex.Date)
-	rb.AddWarcHeader(gowarc.WarcTargetURI, ex.TargetURI)
+// newRequest builds the request record: its block is the request as sent,
+// whose header checkExchange has checked.
+func newRequest(ex *Exchange, concurrentTo string) (*response, error) {
+	id, err := newRecordID()
+	if err != nil {
+		return nil, err
+	}
+	r := &response{id: id, header: ex.Request}
+	block := sha1.Sum(ex.Request)
+	f := &r.fields
+	f.Add(gowarc.WarcType, gowarc.Request.String())
+	f.AddId(gowarc.WarcRecordID, id)
+	f.AddTimeNano(gowarc.WarcDate, ex.Date)
+	f.Add(gowarc.WarcTargetURI, ex.TargetURI)
 	if ex.IP != "" {
-		rb.AddWarcHeader(gowarc.WarcIPAddress, ex.IP)
+		f.Add(gowarc.WarcIPAddress, ex.IP)
 	}
-	rb.AddWarcHeader(gowarc.WarcConcurrentTo, "<"+concurrentTo+">")
-	rb.AddWarcHeader(gowarc.ContentType, typeHTTPRequest)
-	if _, err := rb.Write(ex.Request); err != nil {
-		return nil, errors.Join(err, rb.Close())
-	}
-	return build(rb)
+	f.AddId(gowarc.WarcConcurrentTo, concurrentTo)
+	f.Add(gowarc.WarcBlockDigest, "sha1:"+base32.StdEncoding.EncodeToString(block[:]))
+	f.Add(gowarc.ContentType, typeHTTPRequest)
+	f.AddInt64(gowarc.ContentLength, int64(len(ex.Request)))
+	return r, nil
 }
 
 // payloadError marks an error of reading the exchange's Payload, as
