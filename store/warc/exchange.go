@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/netip"
 	"time"
-
 )
 
 // Exchange is one HTTP request and its response as captured.
