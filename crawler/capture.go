@@ -25,6 +25,7 @@ type capture struct {
 	header    []byte
 	payload   *spool
 	truncated string // a WARC-Truncated reason, or ""
+	err       error  // why the payload could not be spooled
 }
 
 // release removes the capture's spooled payload.
@@ -138,10 +139,10 @@ func (b *captureBody) Close() error {
 	}
 	b.closed = true
 	if b.err != nil {
-		// The spool failed (its disk is full): the capture is lost, and
-		// the crawl learns of it when it writes the WARC next.
-		b.cp.truncated = "unspecified"
-		b.cp.payload.discard()
+		// The spool failed (its disk is full): the WARC output cannot
+		// hold this response, and the crawl ends when it comes to write
+		// it (writeCaptures).
+		b.cp.err = b.err
 	}
 	if !b.eof && b.cp.truncated == "" {
 		b.cp.truncated = "length" // the crawler stopped reading: MaxBody, or not wanted
@@ -207,17 +208,4 @@ func (s *spool) release() error {
 	err := errors.Join(s.f.Close(), os.Remove(name))
 	s.f = nil
 	return err
-}
-
-// discard empties the spool after a failure: what the file held is lost
-// (the file is removed when the capture is released).
-func (s *spool) discard() {
-	s.buf = bytes.Buffer{}
-	if s.f != nil {
-		if err := s.f.Truncate(0); err == nil {
-			s.n = 0
-			return
-		}
-	}
-	s.n = int64(s.buf.Len())
 }

@@ -225,6 +225,10 @@ type groupCommit struct {
 	batcher frontier.Batcher
 	out     DurableWriter
 	batch   []frontier.Done
+	// dirty is set when WARC records of capture-only results (robots.txt,
+	// retried attempts) were written since the last commit: they are
+	// committed with the next batch, or alone when in closes.
+	dirty bool
 }
 
 func (g *groupCommit) run(ctx, _ context.Context, in <-chan *Result) error {
@@ -232,11 +236,16 @@ func (g *groupCommit) run(ctx, _ context.Context, in <-chan *Result) error {
 	for {
 		res, ok := <-in
 		if !ok {
+			if g.dirty {
+				return g.commit(ctx)
+			}
 			return nil
 		}
 		for {
 			if res.recorded() {
 				g.batch = append(g.batch, frontier.Done{Lease: res.lease, Children: res.children})
+			} else if len(res.captures) > 0 {
+				g.dirty = true
 			}
 			if err := g.c.write(res); err != nil {
 				return err
@@ -293,5 +302,6 @@ func (g *groupCommit) commit(ctx context.Context) error {
 		g.c.release(d.Lease)
 	}
 	g.batch = g.batch[:0]
+	g.dirty = false
 	return nil
 }

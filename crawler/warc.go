@@ -26,6 +26,9 @@ import (
 func (c *Crawler) writeCaptures(res *Result) error {
 	defer c.releaseCaptures(res)
 	for _, cp := range res.captures {
+		if cp.err != nil {
+			return fmt.Errorf("warc: spool payload of %s: %w", cp.target, cp.err)
+		}
 		payload, size, err := cp.payload.reader()
 		if err != nil {
 			return fmt.Errorf("warc: read spooled payload of %s: %w", cp.target, err)

@@ -150,6 +150,7 @@ type Batcher interface {
 	// CompleteBatch completes every lease of done and adds its children,
 	// and stores checkpoint, all in one durable step; nothing is committed
 	// when it fails. A stale lease fails the whole batch (ErrStaleLease).
+	// With no done, it stores the checkpoint alone.
 	CompleteBatch(ctx context.Context, done []Done, checkpoint []byte) (added int, err error)
 	// Checkpoint returns the last committed checkpoint (nil if none).
 	Checkpoint() []byte

@@ -92,7 +92,8 @@ func testBatchCompletes(e *env) {
 }
 
 // testBatchCheckpoint: Checkpoint is nil until a batch commits one, then
-// the last one committed.
+// the last one committed; a batch with no completions stores its
+// checkpoint alone.
 func testBatchCheckpoint(e *env) {
 	f := e.newFrontier(frontier.Policy{MaxInflight: 2})
 	b := e.batcher(f)
@@ -108,6 +109,9 @@ func testBatchCheckpoint(e *env) {
 	l := e.next(f)
 	e.completeBatch(b, []frontier.Done{{Lease: l}}, "offset=25")
 	e.wantCheckpoint(b, "after the second batch", []byte("offset=25"))
+	e.completeBatch(b, nil, "offset=40")
+	e.wantCheckpoint(b, "after a batch with no completions", []byte("offset=40"))
+	e.wantStats(f, "after a batch with no completions", frontier.Stats{Seen: 3, Done: 3})
 	e.done(f)
 }
 
