@@ -137,7 +137,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		if saveDir, err = save.Open(o.save); err != nil {
 			return errors.Join(usageError{err}, discard(repFile))
 		}
-		defer saveDir.Close()
+		defer saveDir.Close() // a directory handle: files are committed one by one, nothing is left to lose
 		o.cfg.Save = saveDir
 	}
 	fr, out, err := openCrawl(ctx, o, stdout)

@@ -2,6 +2,7 @@ package save
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -14,7 +15,8 @@ import (
 // Dir is a save directory. All its file operations go through an os.Root,
 // so none reaches outside the directory. A Dir is safe for concurrent use.
 type Dir struct {
-	root *os.Root
+	root    *os.Root
+	handles handles
 }
 
 // Open opens the directory dir that a user named for --save, creating it
@@ -59,7 +61,7 @@ func (d *Dir) Sync() error {
 // Close closes the directory. Files created and not yet committed or
 // aborted must not be used after it.
 func (d *Dir) Close() error {
-	return d.root.Close()
+	return errors.Join(d.closeHandles(), d.root.Close())
 }
 
 // Create starts the file that will hold the body for rel, a PathFor
@@ -75,16 +77,24 @@ func (d *Dir) Create(rel string) (*File, error) {
 		return nil, fmt.Errorf("save %s: not a path inside the save dir", rel)
 	}
 	dir, name := path.Split(rel)
-	dir, err := d.mkdirs(strings.TrimSuffix(dir, "/"))
-	if err != nil {
-		return nil, fmt.Errorf("save %s: %w", rel, err)
-	}
-	tmp := path.Join(dir, tempName("save"))
-	f, err := d.root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-	if err != nil {
+	dir = strings.TrimSuffix(dir, "/")
+	tmp := tempName("save")
+	for attempt := 0; ; attempt++ {
+		h, err := d.acquire(dir)
+		if err != nil {
+			return nil, fmt.Errorf("save %s: %w", rel, err)
+		}
+		f, err := h.root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		if err == nil {
+			return &File{d: d, h: h, rel: rel, name: name, tmp: tmp, f: f, sum: sha256.New()}, nil
+		}
+		d.release(h)
+		if attempt == 0 && stale(err) {
+			d.forget(dir, h) // its directory was removed: make it again
+			continue
+		}
 		return nil, fmt.Errorf("save %s: %w", rel, pathless(err))
 	}
-	return newFile(d, rel, dir, name, tmp, f), nil
 }
 
 // mkdirs creates the directories of dir, a clean slash-separated path or

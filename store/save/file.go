@@ -1,7 +1,6 @@
 package save
 
 import (
-	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -17,19 +16,15 @@ import (
 // after Commit does nothing, so a deferred Abort is always safe.
 type File struct {
 	d    *Dir
-	rel  string // as asked of Create, for messages
-	dir  string // directory used, "." for the top, after any fallback
-	name string // file name asked for
-	tmp  string // temporary file, relative to the root
+	h    *handle // the directory it is in; released by Commit and Abort
+	rel  string  // as asked of Create, for messages
+	name string  // file name asked for
+	tmp  string  // name of the temporary file, in the same directory
 	f    *os.File
 	sum  hash.Hash
 	n    int64
 	err  error // first Write error
 	done bool  // committed or aborted
-}
-
-func newFile(d *Dir, rel, dir, name, tmp string, f *os.File) *File {
-	return &File{d: d, rel: rel, dir: dir, name: name, tmp: tmp, f: f, sum: sha256.New()}
 }
 
 // Write writes p to the temporary file, hashing and counting the bytes
@@ -70,6 +65,7 @@ func (f *File) Commit() (rel, sha256hex string, err error) {
 		return "", "", fmt.Errorf("save %s: file already committed or aborted", f.rel)
 	}
 	f.done = true
+	defer f.d.release(f.h)
 	if f.err != nil {
 		return "", "", errors.Join(f.err, f.cleanup())
 	}
@@ -87,24 +83,24 @@ func (f *File) Commit() (rel, sha256hex string, err error) {
 // when something other than a regular file holds it, and returns the
 // path used. A regular file under the name is replaced.
 func (f *File) rename() (string, error) {
-	target := path.Join(f.dir, f.name)
-	if !f.replaceable(target) {
-		target = path.Join(f.dir, fallbackName(f.name))
-		if !f.replaceable(target) {
-			return "", fmt.Errorf("neither %s nor %s can be a file", path.Join(f.dir, f.name), target)
+	name := f.name
+	if !f.replaceable(name) {
+		name = fallbackName(f.name)
+		if !f.replaceable(name) {
+			return "", fmt.Errorf("neither %s nor %s can be a file", path.Join(f.h.dir, f.name), path.Join(f.h.dir, name))
 		}
 	}
-	if err := f.d.root.Rename(f.tmp, target); err != nil {
+	if err := f.h.root.Rename(f.tmp, name); err != nil {
 		return "", pathless(err)
 	}
-	return target, nil
+	return path.Join(f.h.dir, name), nil
 }
 
-// replaceable reports whether a rename onto p would put the body there:
-// p is missing or a regular file. A directory is not, nor is a symbolic
+// replaceable reports whether a rename onto name, in the file's
+// directory, would put the body there: name is missing or a regular file. A directory is not, nor is a symbolic
 // link, which the body would replace but which was not ours to replace.
-func (f *File) replaceable(p string) bool {
-	fi, err := f.d.root.Lstat(p)
+func (f *File) replaceable(name string) bool {
+	fi, err := f.h.root.Lstat(name)
 	if errors.Is(err, fs.ErrNotExist) {
 		return true
 	}
@@ -118,6 +114,7 @@ func (f *File) Abort() error {
 		return nil
 	}
 	f.done = true
+	defer f.d.release(f.h)
 	if err := f.cleanup(); err != nil {
 		return fmt.Errorf("save %s: abort: %w", f.rel, err)
 	}
@@ -134,7 +131,7 @@ func (f *File) cleanup() error {
 }
 
 func (f *File) remove() error {
-	err := f.d.root.Remove(f.tmp)
+	err := f.h.root.Remove(f.tmp)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}

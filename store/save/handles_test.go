@@ -1,0 +1,97 @@
+package save
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+)
+
+// TestHandlesBounded: with more directories in use at once than a Dir
+// keeps handles of, every file still commits, no more than maxHandles are
+// kept, and those not kept are closed when their last file is done.
+func TestHandlesBounded(t *testing.T) {
+	d, dir := openDir(t)
+	const n = maxHandles + 8
+	files := make([]*File, n)
+	for i := range files {
+		f, err := d.Create(fmt.Sprintf("h/d%02d/f", i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.Write([]byte{byte(i)}); err != nil {
+			t.Fatal(err)
+		}
+		files[i] = f
+	}
+	if len(d.handles.m) > maxHandles {
+		t.Errorf("%d handles kept, want at most %d", len(d.handles.m), maxHandles)
+	}
+	for i, f := range files {
+		h := f.h
+		if _, _, err := f.Commit(); err != nil {
+			t.Fatalf("Commit %d: %v", i, err)
+		}
+		_, err := h.root.Stat(".")
+		if closed := errors.Is(err, os.ErrClosed); closed == h.kept {
+			t.Errorf("file %d: handle kept %v, closed %v (%v)", i, h.kept, closed, err)
+		}
+		b, err := os.ReadFile(filepath.Join(dir, "h", fmt.Sprintf("d%02d", i), "f"))
+		if err != nil || len(b) != 1 || b[0] != byte(i) {
+			t.Errorf("file %d reads %v, %v", i, b, err)
+		}
+	}
+}
+
+// TestRemovedDirectory: when a directory the Dir has a handle of is
+// removed under it, the next file there makes it again.
+func TestRemovedDirectory(t *testing.T) {
+	d, dir := openDir(t)
+	save(t, d, "a/b/x", "1")
+	if err := os.RemoveAll(filepath.Join(dir, "a")); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := save(t, d, "a/b/y", "2"); got != "a/b/y" {
+		t.Errorf("saved as %q, want a/b/y", got)
+	}
+	if want := []string{"a/b/y"}; fmt.Sprint(tree(t, dir)) != fmt.Sprint(want) {
+		t.Errorf("tree %v, want %v", tree(t, dir), want)
+	}
+}
+
+// TestConcurrentManyDirs: goroutines saving into more directories than
+// are kept, at once, leave every file whole (run with -race).
+func TestConcurrentManyDirs(t *testing.T) {
+	d, dir := openDir(t)
+	const workers, each, dirs = 8, 40, maxHandles + 10
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := range each {
+				rel := fmt.Sprintf("d%02d/w%d-%d", (w*each+i)%dirs, w, i)
+				f, err := d.Create(rel)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				f.Write([]byte(rel))
+				if _, _, err := f.Commit(); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	got := tree(t, dir)
+	if len(got) != workers*each {
+		t.Fatalf("%d files, want %d", len(got), workers*each)
+	}
+	for _, rel := range got {
+		if b, err := os.ReadFile(filepath.Join(dir, rel)); err != nil || string(b) != rel {
+			t.Errorf("%s holds %q (%v)", rel, b, err)
+		}
+	}
+}
