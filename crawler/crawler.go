@@ -222,6 +222,10 @@ func (c *Crawler) Run(ctx context.Context) error {
 		select {
 		case <-writerDone:
 		case <-ctx.Done():
+			if c.cfg.Grace == 0 {
+				abandon() // asked for: nothing to warn about
+				return
+			}
 			t := time.NewTimer(c.cfg.Grace)
 			defer t.Stop()
 			select {
