@@ -201,11 +201,15 @@ func (c *Crawler) frontierUp() {
 // persist calls a frontier operation. On a shared frontier (an Extender,
 // reached over a network) it calls it again until it returns anything but a
 // transient error (nil, ErrDone, ErrClosed, ErrStaleLease), waiting an
-// exponential backoff capped at BackoffMax between tries, or until ctx
-// ends, when it returns the last error. A local frontier's errors (a
+// exponential backoff capped at BackoffMax between tries (never less than
+// minOutageWait, so that --backoff-base 0 does not spin against a server
+// that is down), or until ctx ends, when it returns the last error. A local frontier's errors (a
 // failing disk) are returned at once: the crawl cannot go on. Operations
 // retried must leave the frontier unchanged when they fail (Next, Complete,
 // Retry do).
+// minOutageWait is the least persist waits between tries.
+const minOutageWait = 50 * time.Millisecond
+
 func (c *Crawler) persist(ctx context.Context, op string, f func() error) error {
 	for n := 1; ; n++ {
 		err := f()
@@ -216,7 +220,7 @@ func (c *Crawler) persist(ctx context.Context, op string, f func() error) error 
 			return err
 		}
 		c.frontierDown(op, err)
-		t := time.NewTimer(backoff(c.cfg.BackoffBase, c.cfg.BackoffMax, n))
+		t := time.NewTimer(max(backoff(c.cfg.BackoffBase, c.cfg.BackoffMax, n), minOutageWait))
 		select {
 		case <-ctx.Done():
 			t.Stop()
