@@ -32,10 +32,11 @@
 // Both have WARC-Type, WARC-Record-ID (<urn:uuid:...>, version 4),
 // WARC-Date (Exchange.Date in UTC, RFC 3339 with nanoseconds, as WARC 1.1
 // allows), WARC-Target-URI, WARC-IP-Address (when Exchange.IP is set),
-// WARC-Warcinfo-ID (the file's warcinfo), WARC-Block-Digest and
-// WARC-Payload-Digest (sha1, base32: "sha1:..."), Content-Type and
-// Content-Length. The request has WARC-Concurrent-To, the response's ID;
-// the response has WARC-Truncated when Exchange.Truncated is set. The two
+// WARC-Warcinfo-ID (the file's warcinfo), WARC-Block-Digest (sha1,
+// base32: "sha1:..."), Content-Type and Content-Length. The request has
+// WARC-Concurrent-To, the response's ID; the response has
+// WARC-Payload-Digest (of the HTTP payload, same form) and, when
+// Exchange.Truncated is set, WARC-Truncated. The two
 // records of an exchange are always in the same file.
 //
 // The response's digests are computed in one pass over Payload, which is
