@@ -92,12 +92,26 @@ func openCrawl(ctx context.Context, o *options, stdout io.Writer) (frontier.Fron
 		var out *store.Writer
 		if out, err = store.Resume(o.out, cp.Out); err == nil {
 			if err = resumeWARC(o, cp.WARC); err == nil {
-				return fr, out, nil
+				if err = removeTemporary(o); err == nil {
+					return fr, out, nil
+				}
+				err = errors.Join(err, closeWARC(o.cfg.WARC))
 			}
 			err = errors.Join(err, out.Close())
 		}
 	}
 	return nil, nil, errors.Join(usageError{err}, fr.Close())
+}
+
+// removeTemporary removes from the --save dir the temporary files that a
+// killed run of this --state crawl left. The state's lock says no other
+// run of it is saving there now.
+func removeTemporary(o *options) error {
+	if o.cfg.Save == nil {
+		return nil
+	}
+	_, err := o.cfg.Save.RemoveTemporary()
+	return err
 }
 
 // openWARC opens the --warc output of a new crawl into o.cfg.WARC.

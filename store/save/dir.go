@@ -58,6 +58,31 @@ func (d *Dir) Sync() error {
 	return f.Close()
 }
 
+// RemoveTemporary removes the temporary files that processes killed while
+// saving left anywhere in the directory (their names start with ".#",
+// which no saved body's name does), and returns how many it removed. It
+// must not run while another process saves into the directory: that
+// process's files in progress would go too.
+func (d *Dir) RemoveTemporary() (int, error) {
+	n := 0
+	err := fs.WalkDir(d.root.FS(), ".", func(p string, e fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if e.Type().IsRegular() && strings.HasPrefix(e.Name(), ".#") {
+			if err := d.root.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+	if err != nil {
+		return n, fmt.Errorf("save dir: remove temporary files: %w", err)
+	}
+	return n, nil
+}
+
 // Close closes the directory. Files created and not yet committed or
 // aborted must not be used after it.
 func (d *Dir) Close() error {

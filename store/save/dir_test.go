@@ -229,3 +229,26 @@ func TestConcurrentSameFile(t *testing.T) {
 		t.Errorf("the dir holds %q, want only h/same", got)
 	}
 }
+
+// TestRemoveTemporary: the temporary files of saves that never finished
+// (a killed process) are removed wherever they are; saved bodies stay.
+func TestRemoveTemporary(t *testing.T) {
+	d, dir := openDir(t)
+	save(t, d, "h/a/b.html", "kept")
+	save(t, d, "h/index.html", "kept")
+	for _, rel := range []string{"h/a/b.html", "h/x/y/z"} {
+		f, err := d.Create(rel)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.Write([]byte("never committed"))
+		f.f.Close() // what a kill leaves: the file, no Commit or Abort
+	}
+	n, err := d.RemoveTemporary()
+	if err != nil || n != 2 {
+		t.Fatalf("RemoveTemporary = %d, %v; want 2", n, err)
+	}
+	if got, want := tree(t, dir), []string{"h/a/b.html", "h/index.html"}; strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("tree %v, want %v", got, want)
+	}
+}
