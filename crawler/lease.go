@@ -198,18 +198,19 @@ func (c *Crawler) frontierUp() {
 	c.log.Info("frontier reachable again", zap.Duration("outage", time.Since(c.outage.since)))
 }
 
+// minOutageWait is the least persist waits between tries.
+const minOutageWait = 50 * time.Millisecond
+
 // persist calls a frontier operation. On a shared frontier (an Extender,
 // reached over a network) it calls it again until it returns anything but a
 // transient error (nil, ErrDone, ErrClosed, ErrStaleLease), waiting an
 // exponential backoff capped at BackoffMax between tries (never less than
 // minOutageWait, so that --backoff-base 0 does not spin against a server
-// that is down), or until ctx ends, when it returns the last error. A local frontier's errors (a
-// failing disk) are returned at once: the crawl cannot go on. Operations
+// that is down), or until ctx ends, when it returns the last error. A
+// local frontier's errors (a failing disk) are returned at once: the
+// crawl cannot go on. Operations
 // retried must leave the frontier unchanged when they fail (Next, Complete,
 // Retry do).
-// minOutageWait is the least persist waits between tries.
-const minOutageWait = 50 * time.Millisecond
-
 func (c *Crawler) persist(ctx context.Context, op string, f func() error) error {
 	for n := 1; ; n++ {
 		err := f()
