@@ -208,9 +208,8 @@ const minOutageWait = 50 * time.Millisecond
 // minOutageWait, so that --backoff-base 0 does not spin against a server
 // that is down), or until ctx ends, when it returns the last error. A
 // local frontier's errors (a failing disk) are returned at once: the
-// crawl cannot go on. Operations
-// retried must leave the frontier unchanged when they fail (Next, Complete,
-// Retry do).
+// crawl cannot go on. Operations retried must leave the frontier
+// unchanged when they fail (Next, Complete, Retry do).
 func (c *Crawler) persist(ctx context.Context, op string, f func() error) error {
 	for n := 1; ; n++ {
 		err := f()

@@ -97,8 +97,9 @@ func (f *File) rename() (string, error) {
 }
 
 // replaceable reports whether a rename onto name, in the file's
-// directory, would put the body there: name is missing or a regular file. A directory is not, nor is a symbolic
-// link, which the body would replace but which was not ours to replace.
+// directory, would put the body there: name is missing or a regular file.
+// A directory is not, nor is a symbolic link, which the body would replace
+// but which was not ours to replace.
 func (f *File) replaceable(name string) bool {
 	fi, err := f.h.root.Lstat(name)
 	if errors.Is(err, fs.ErrNotExist) {
