@@ -18,10 +18,11 @@ const maxHandles = 32
 // it. A Dir keeps the handles of the directories it used last, up to
 // maxHandles; a handle in use is never closed.
 type handle struct {
-	dir  string   // the directory, relative to the save dir, after fallbacks
-	root *os.Root // the directory
-	refs int      // Files using it; guarded by handles.mu
-	kept bool     // in handles.m; guarded by handles.mu
+	dir  string      // the directory, relative to the save dir, after fallbacks
+	root *os.Root    // the directory
+	id   fs.FileInfo // of the directory when opened, to tell it from another
+	refs int         // Files using it; guarded by handles.mu
+	kept bool        // in handles.m; guarded by handles.mu
 }
 
 // handles is a Dir's set of open directory handles, by the directory path
@@ -34,15 +35,26 @@ type handles struct {
 // acquire returns a handle of directory dir (a clean slash-separated path,
 // or "" for the top), creating the directories as mkdirs does. The caller
 // must release it.
+//
+// A kept handle is used again only while its path still leads to it: an
+// open directory follows itself when moved, so a directory renamed or
+// moved away (even out of the save dir) under the crawl would otherwise
+// receive files recorded under the old path. The check costs a stat of
+// the path, a fraction of the walk that makes the directories.
 func (d *Dir) acquire(dir string) (*handle, error) {
 	hs := &d.handles
 	hs.mu.Lock()
 	if h, ok := hs.m[dir]; ok {
 		h.refs++
 		hs.mu.Unlock()
-		return h, nil
+		if fi, err := d.root.Stat(h.dir); err == nil && os.SameFile(fi, h.id) {
+			return h, nil
+		}
+		d.forget(dir, h)
+		d.release(h)
+	} else {
+		hs.mu.Unlock()
 	}
-	hs.mu.Unlock()
 
 	used, err := d.mkdirs(dir)
 	if err != nil {
@@ -52,7 +64,11 @@ func (d *Dir) acquire(dir string) (*handle, error) {
 	if err != nil {
 		return nil, pathless(err)
 	}
-	h := &handle{dir: used, root: root, refs: 1}
+	id, err := root.Stat(".")
+	if err != nil {
+		return nil, errors.Join(pathless(err), root.Close())
+	}
+	h := &handle{dir: used, root: root, id: id, refs: 1}
 
 	hs.mu.Lock()
 	defer hs.mu.Unlock()
@@ -94,8 +110,9 @@ func (d *Dir) release(h *handle) {
 }
 
 // forget drops h from the kept handles, so that the next acquire of its
-// directory walks the path again: its directory was removed or replaced
-// under the crawl.
+// directory walks the path again: its directory was removed, moved or
+// replaced under the crawl. A forgotten handle is closed when no File
+// uses it.
 func (d *Dir) forget(dir string, h *handle) {
 	hs := &d.handles
 	hs.mu.Lock()
@@ -103,6 +120,9 @@ func (d *Dir) forget(dir string, h *handle) {
 	if hs.m[dir] == h {
 		delete(hs.m, dir)
 		h.kept = false
+		if h.refs == 0 {
+			h.root.Close()
+		}
 	}
 }
 

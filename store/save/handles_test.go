@@ -95,3 +95,56 @@ func TestConcurrentManyDirs(t *testing.T) {
 		}
 	}
 }
+
+// TestMovedDirectory: a directory moved under the Dir, within the save
+// dir or out of it, does not take the next files with it: they land at
+// the path they are recorded under.
+func TestMovedDirectory(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		dest func(t *testing.T, dir string) string // where a/b goes
+	}{
+		{"within", func(t *testing.T, dir string) string { return filepath.Join(dir, "moved") }},
+		{"out", func(t *testing.T, dir string) string { return filepath.Join(t.TempDir(), "moved") }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d, dir := openDir(t)
+			save(t, d, "a/b/x", "1")
+			dest := tc.dest(t, dir)
+			if err := os.Rename(filepath.Join(dir, "a", "b"), dest); err != nil {
+				t.Fatal(err)
+			}
+			if got, _ := save(t, d, "a/b/y", "2"); got != "a/b/y" {
+				t.Errorf("saved as %q, want a/b/y", got)
+			}
+			if b, err := os.ReadFile(filepath.Join(dir, "a", "b", "y")); err != nil || string(b) != "2" {
+				t.Errorf("a/b/y reads %q, %v", b, err)
+			}
+			if _, err := os.Stat(filepath.Join(dest, "y")); err == nil {
+				t.Errorf("y was written into the moved directory %s", dest)
+			}
+		})
+	}
+}
+
+// TestForgetCloses: a handle dropped because its directory went is
+// closed once no file uses it, so removed directories leak no
+// descriptors.
+func TestForgetCloses(t *testing.T) {
+	d, dir := openDir(t)
+	save(t, d, "a/x", "1")
+	old := d.handles.m["a"]
+	if old == nil {
+		t.Fatal("no handle kept for a")
+	}
+	if err := os.RemoveAll(filepath.Join(dir, "a")); err != nil {
+		t.Fatal(err)
+	}
+	save(t, d, "a/y", "2")
+	if _, err := old.root.Stat("."); !errors.Is(err, os.ErrClosed) {
+		t.Errorf("handle of the removed directory still open: Stat = %v", err)
+	}
+	if d.handles.m["a"] == old {
+		t.Error("handle of the removed directory still kept")
+	}
+}
