@@ -156,13 +156,16 @@ func (b *captureBody) Close() error {
 const spoolMem = 256 << 10
 
 // spool holds a captured payload: in memory up to spoolMem bytes, then in
-// a temporary file in dir (the WARC output's directory), removed by
-// release.
+// a temporary file in dir (the WARC output's directory). The file is
+// unlinked as soon as it is made, so a process killed at any moment
+// leaves none behind; where the system cannot remove an open file, it
+// keeps its name until release.
 type spool struct {
-	dir string
-	buf bytes.Buffer
-	f   *os.File
-	n   int64
+	dir  string
+	buf  bytes.Buffer
+	f    *os.File
+	name string // of f while it is still linked
+	n    int64
 }
 
 func (s *spool) Write(p []byte) (int, error) {
@@ -172,6 +175,9 @@ func (s *spool) Write(p []byte) (int, error) {
 			return 0, err
 		}
 		s.f = f
+		if os.Remove(f.Name()) != nil {
+			s.name = f.Name()
+		}
 		if _, err := f.Write(s.buf.Bytes()); err != nil {
 			return 0, err
 		}
@@ -199,13 +205,16 @@ func (s *spool) reader() (io.ReadSeeker, int64, error) {
 	return s.f, s.n, nil
 }
 
-// release removes the spool's file, if any.
+// release closes the spool's file, if any, and removes it if it still
+// has a name.
 func (s *spool) release() error {
 	if s.f == nil {
 		return nil
 	}
-	name := s.f.Name()
-	err := errors.Join(s.f.Close(), os.Remove(name))
-	s.f = nil
+	err := s.f.Close()
+	if s.name != "" {
+		err = errors.Join(err, os.Remove(s.name))
+	}
+	s.f, s.name = nil, ""
 	return err
 }

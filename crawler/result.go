@@ -82,9 +82,9 @@ func (r *Result) Body() []byte {
 // release gives the result's body back to the pool. The result must not
 // be used after it.
 //
-// Captures still held are removed; a failure to remove a spooled payload
-// leaves a ".crawl-spool-" file in the WARC output's directory (the record
-// writer releases captures itself, and logs such failures).
+// Captures still held are released; their spool files, unlinked when
+// made, go with them (the record writer releases captures itself, and
+// logs failures).
 func (r *Result) release() {
 	for _, cp := range r.captures {
 		_ = cp.release() // best effort on a dropped result, see above
