@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/crawl-dev/crawl/crawler"
 	"github.com/crawl-dev/crawl/frontier"
@@ -104,13 +105,15 @@ func openCrawl(ctx context.Context, o *options, stdout io.Writer) (frontier.Fron
 }
 
 // removeTemporary removes from the --save dir the temporary files that a
-// killed run of this --state crawl left. The state's lock says no other
-// run of it is saving there now.
+// killed run of this --state crawl left: those older than this moment,
+// before this run saves anything. The state's lock says no other run of it is saving there now; another
+// crawl saving into the same dir keeps its files in progress, unless one
+// has not been written to since before this run started.
 func removeTemporary(o *options) error {
 	if o.cfg.Save == nil {
 		return nil
 	}
-	_, err := o.cfg.Save.RemoveTemporary()
+	_, err := o.cfg.Save.RemoveTemporary(time.Now())
 	return err
 }
 

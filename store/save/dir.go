@@ -10,6 +10,7 @@ import (
 	"os"
 	"path"
 	"strings"
+	"time"
 )
 
 // Dir is a save directory. All its file operations go through an os.Root,
@@ -59,26 +60,35 @@ func (d *Dir) Sync() error {
 }
 
 // RemoveTemporary removes the temporary files that processes killed while
-// saving left anywhere in the directory (their names start with ".#",
-// which no saved body's name does), and returns how many it removed. It
-// must not run while another process saves into the directory: that
-// process's files in progress would go too.
-func (d *Dir) RemoveTemporary() (int, error) {
+// saving left anywhere in the directory, and returns how many it removed.
+// A temporary file is one named as tempName names them (".#save-" or
+// ".#probe-" and 16 hex digits, which no saved body's name can be) and
+// last modified before the time given, the start of the caller: files a
+// process saving into the directory now is still writing are newer. A
+// subdirectory that cannot be read is skipped.
+func (d *Dir) RemoveTemporary(before time.Time) (int, error) {
 	n := 0
 	err := fs.WalkDir(d.root.FS(), ".", func(p string, e fs.DirEntry, err error) error {
 		if err != nil {
-			return err
-		}
-		if e.Type().IsRegular() && strings.HasPrefix(e.Name(), ".#") {
-			if err := d.root.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			if p == "." {
 				return err
 			}
-			n++
+			return nil // unreadable: leave it as it is
 		}
+		if !e.Type().IsRegular() || !isTempName(e.Name()) {
+			return nil
+		}
+		if fi, err := e.Info(); err != nil || !fi.ModTime().Before(before) {
+			return nil
+		}
+		if err := d.root.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		n++
 		return nil
 	})
 	if err != nil {
-		return n, fmt.Errorf("save dir: remove temporary files: %w", err)
+		return n, fmt.Errorf("save dir: remove temporary files: %w", pathless(err))
 	}
 	return n, nil
 }
@@ -186,6 +196,25 @@ func tempName(kind string) string {
 	var b [8]byte
 	rand.Read(b[:]) // never fails: crypto/rand crashes the program instead
 	return ".#" + kind + "-" + hex.EncodeToString(b[:])
+}
+
+// isTempName reports whether name is one that tempName returns.
+func isTempName(name string) bool {
+	rest, ok := strings.CutPrefix(name, ".#save-")
+	if !ok {
+		if rest, ok = strings.CutPrefix(name, ".#probe-"); !ok {
+			return false
+		}
+	}
+	if len(rest) != 16 {
+		return false
+	}
+	for _, c := range []byte(rest) {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 // pathless drops the path from an *fs.PathError or *os.LinkError, which

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 func TestOpenCreatesDir(t *testing.T) {
@@ -231,24 +232,68 @@ func TestConcurrentSameFile(t *testing.T) {
 }
 
 // TestRemoveTemporary: the temporary files of saves that never finished
-// (a killed process) are removed wherever they are; saved bodies stay.
+// (a killed process) are removed wherever they are; saved bodies stay, and
+// so do files named like them by someone else and temporary files written
+// since the time given (another process's saves in progress).
 func TestRemoveTemporary(t *testing.T) {
 	d, dir := openDir(t)
 	save(t, d, "h/a/b.html", "kept")
 	save(t, d, "h/index.html", "kept")
-	for _, rel := range []string{"h/a/b.html", "h/x/y/z"} {
+	start := time.Now()
+	killed := start.Add(-time.Minute)
+	for _, rel := range []string{"h/a/b.html", "h/x/y/z", "h/now"} {
 		f, err := d.Create(rel)
 		if err != nil {
 			t.Fatal(err)
 		}
 		f.Write([]byte("never committed"))
 		f.f.Close() // what a kill leaves: the file, no Commit or Abort
+		if rel != "h/now" {
+			if err := os.Chtimes(filepath.Join(dir, f.h.dir, f.tmp), killed, killed); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
-	n, err := d.RemoveTemporary()
+	var now string
+	for _, p := range tree(t, dir) {
+		if strings.HasPrefix(p, "h/.#save-") {
+			now = p
+		}
+	}
+	for _, name := range []string{".#notes", ".#save-xyz", ".#save-0123456789abcdef0"} {
+		p := filepath.Join(dir, "h", name)
+		if err := os.WriteFile(p, []byte("theirs"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chtimes(p, killed, killed); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n, err := d.RemoveTemporary(start)
 	if err != nil || n != 2 {
 		t.Fatalf("RemoveTemporary = %d, %v; want 2", n, err)
 	}
-	if got, want := tree(t, dir), []string{"h/a/b.html", "h/index.html"}; strings.Join(got, " ") != strings.Join(want, " ") {
+	want := []string{"h/.#notes", "h/.#save-0123456789abcdef0", "h/.#save-xyz", "h/a/b.html", "h/index.html", now}
+	slices.Sort(want)
+	if got := tree(t, dir); strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Errorf("tree %v, want %v", got, want)
+	}
+}
+
+// TestRemoveTemporaryUnreadable: a subdirectory that cannot be read is
+// skipped, not a reason to refuse the resume.
+func TestRemoveTemporaryUnreadable(t *testing.T) {
+	if os.Geteuid() == 0 {
+		t.Skip("root reads any directory")
+	}
+	d, dir := openDir(t)
+	save(t, d, "h/locked/a", "1")
+	locked := filepath.Join(dir, "h", "locked")
+	if err := os.Chmod(locked, 0); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.Chmod(locked, 0o755) })
+	if _, err := d.RemoveTemporary(time.Now()); err != nil {
+		t.Errorf("RemoveTemporary = %v, want nil", err)
 	}
 }
