@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/crawl-dev/crawl/crawler"
 	"github.com/crawl-dev/crawl/frontier"
@@ -105,16 +104,28 @@ func openCrawl(ctx context.Context, o *options, stdout io.Writer) (frontier.Fron
 }
 
 // removeTemporary removes from the --save dir the temporary files that a
-// killed run of this --state crawl left: those older than this moment,
-// before this run saves anything. The state's lock says no other run of it is saving there now; another
-// crawl saving into the same dir keeps its files in progress, unless one
-// has not been written to since before this run started.
+// killed run of this --state crawl left, known by its owner tag
+// (saveOwner). The state's lock says no other run of it is saving there
+// now; another crawl saving into the same dir has another owner.
 func removeTemporary(o *options) error {
 	if o.cfg.Save == nil {
 		return nil
 	}
-	_, err := o.cfg.Save.RemoveTemporary(time.Now())
+	_, err := o.cfg.Save.RemoveTemporary()
 	return err
+}
+
+// saveOwner is who saves into the --save dir, for the names of its
+// temporary files: a --state crawl is its state directory's absolute
+// path, which one run at a time holds; any other crawl is no one.
+func saveOwner(o *options) string {
+	if o.state == "" {
+		return ""
+	}
+	if abs, err := filepath.Abs(o.state); err == nil {
+		return abs
+	}
+	return o.state
 }
 
 // openWARC opens the --warc output of a new crawl into o.cfg.WARC.

@@ -10,13 +10,13 @@ import (
 	"os"
 	"path"
 	"strings"
-	"time"
 )
 
 // Dir is a save directory. All its file operations go through an os.Root,
 // so none reaches outside the directory. A Dir is safe for concurrent use.
 type Dir struct {
 	root    *os.Root
+	tag     string // of the owner, in temporary names; "" for none
 	handles handles
 }
 
@@ -24,7 +24,12 @@ type Dir struct {
 // and its parents (mode 0755 before umask) when missing, and checks that
 // files can be created in it by creating and removing a probe file.
 // Errors are one line: "save dir DIR: REASON".
-func Open(dir string) (*Dir, error) {
+//
+// owner names who saves: a crawl that can be resumed passes what
+// identifies it (its --state directory), and the names of its temporary
+// files carry a tag of it, by which RemoveTemporary finds them. "" is no
+// owner.
+func Open(dir, owner string) (*Dir, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("save dir %s: %w", dir, pathless(err))
 	}
@@ -32,7 +37,8 @@ func Open(dir string) (*Dir, error) {
 	if err != nil {
 		return nil, fmt.Errorf("save dir %s: %w", dir, pathless(err))
 	}
-	probe := tempName("probe")
+	d := &Dir{root: root, tag: ownerTag(owner)}
+	probe := d.tempName("probe")
 	f, err := root.OpenFile(probe, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err == nil {
 		err = errors.Join(f.Close(), root.Remove(probe))
@@ -40,7 +46,7 @@ func Open(dir string) (*Dir, error) {
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("save dir %s: cannot create files: %w", dir, pathless(err)), root.Close())
 	}
-	return &Dir{root: root}, nil
+	return d, nil
 }
 
 // Sync makes every file committed so far durable: on Linux one syncfs(2)
@@ -59,14 +65,18 @@ func (d *Dir) Sync() error {
 	return f.Close()
 }
 
-// RemoveTemporary removes the temporary files that processes killed while
-// saving left anywhere in the directory, and returns how many it removed.
-// A temporary file is one named as tempName names them (".#save-" or
-// ".#probe-" and 16 hex digits, which no saved body's name can be) and
-// last modified before the time given, the start of the caller: files a
-// process saving into the directory now is still writing are newer. A
-// subdirectory that cannot be read is skipped.
-func (d *Dir) RemoveTemporary(before time.Time) (int, error) {
+// RemoveTemporary removes the temporary files that processes of the
+// owner killed while saving left anywhere in the directory, and returns
+// how many it removed: the files named as tempName names them with the
+// owner's tag, which no saved body's name, nor another owner's file, can
+// be. It must run when no other process of the owner saves into the
+// directory (a resumed crawl's lock says so); other owners' files are
+// left alone. Without an owner it removes nothing. A subdirectory that
+// cannot be read is skipped.
+func (d *Dir) RemoveTemporary() (int, error) {
+	if d.tag == "" {
+		return 0, nil
+	}
 	n := 0
 	err := fs.WalkDir(d.root.FS(), ".", func(p string, e fs.DirEntry, err error) error {
 		if err != nil {
@@ -75,10 +85,7 @@ func (d *Dir) RemoveTemporary(before time.Time) (int, error) {
 			}
 			return nil // unreadable: leave it as it is
 		}
-		if !e.Type().IsRegular() || !isTempName(e.Name()) {
-			return nil
-		}
-		if fi, err := e.Info(); err != nil || !fi.ModTime().Before(before) {
+		if !e.Type().IsRegular() || !d.isTempName(e.Name()) {
 			return nil
 		}
 		if err := d.root.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -113,7 +120,7 @@ func (d *Dir) Create(rel string) (*File, error) {
 	}
 	dir, name := path.Split(rel)
 	dir = strings.TrimSuffix(dir, "/")
-	tmp := tempName("save")
+	tmp := d.tempName("save")
 	for attempt := 0; ; attempt++ {
 		h, err := d.acquire(dir)
 		if err != nil {
@@ -121,7 +128,7 @@ func (d *Dir) Create(rel string) (*File, error) {
 		}
 		f, err := h.root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 		if err == nil {
-			return &File{d: d, h: h, rel: rel, name: name, tmp: tmp, f: f, sum: sha256.New()}, nil
+			return &File{d: d, h: h, rel: rel, key: dir, name: name, tmp: tmp, f: f, sum: sha256.New()}, nil
 		}
 		d.release(h)
 		if attempt == 0 && stale(err) {
@@ -189,27 +196,48 @@ func (d *Dir) ensureDir(p string) (bool, error) {
 	return false, nil
 }
 
-// tempName returns a fresh name for a temporary file of the given kind.
-// It contains '#', which PathFor always escapes, so it is never the name
-// of a saved body.
-func tempName(kind string) string {
+// tempName returns a fresh name for a temporary file of the given kind:
+// ".#KIND-" then the owner's tag and '-', if d has an owner, then 16
+// random hex digits. It contains '#', which PathFor always escapes, so it
+// is never the name of a saved body.
+func (d *Dir) tempName(kind string) string {
 	var b [8]byte
 	rand.Read(b[:]) // never fails: crypto/rand crashes the program instead
-	return ".#" + kind + "-" + hex.EncodeToString(b[:])
+	name := ".#" + kind + "-"
+	if d.tag != "" {
+		name += d.tag + "-"
+	}
+	return name + hex.EncodeToString(b[:])
 }
 
-// isTempName reports whether name is one that tempName returns.
-func isTempName(name string) bool {
+// isTempName reports whether name is one that d.tempName returns.
+func (d *Dir) isTempName(name string) bool {
 	rest, ok := strings.CutPrefix(name, ".#save-")
 	if !ok {
 		if rest, ok = strings.CutPrefix(name, ".#probe-"); !ok {
 			return false
 		}
 	}
-	if len(rest) != 16 {
-		return false
+	if d.tag != "" {
+		if rest, ok = strings.CutPrefix(rest, d.tag+"-"); !ok {
+			return false
+		}
 	}
-	for _, c := range []byte(rest) {
+	return len(rest) == 16 && isLowerHex(rest)
+}
+
+// ownerTag is the tag of owner in temporary names: 8 hex digits of its
+// sha256, or "" for no owner.
+func ownerTag(owner string) string {
+	if owner == "" {
+		return ""
+	}
+	sum := sha256.Sum256([]byte(owner))
+	return hex.EncodeToString(sum[:4])
+}
+
+func isLowerHex(s string) bool {
+	for _, c := range []byte(s) {
 		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
 			return false
 		}

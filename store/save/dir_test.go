@@ -9,12 +9,11 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 )
 
 func TestOpenCreatesDir(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "a", "b")
-	d, err := Open(dir)
+	d, err := Open(dir, "")
 	if err != nil {
 		t.Fatalf("Open(%q) = %v", dir, err)
 	}
@@ -46,7 +45,7 @@ func TestOpenErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			d, err := Open(tt.dir)
+			d, err := Open(tt.dir, "")
 			if err == nil {
 				d.Close()
 				t.Fatalf("Open(%q) = nil error, want one", tt.dir)
@@ -231,52 +230,58 @@ func TestConcurrentSameFile(t *testing.T) {
 	}
 }
 
-// TestRemoveTemporary: the temporary files of saves that never finished
-// (a killed process) are removed wherever they are; saved bodies stay, and
-// so do files named like them by someone else and temporary files written
-// since the time given (another process's saves in progress).
+// TestRemoveTemporary: the temporary files an owner's saves left
+// unfinished (a killed process) are removed wherever they are; saved
+// bodies stay, and so do files named like them by someone else and the
+// temporary files of another owner saving into the same dir.
 func TestRemoveTemporary(t *testing.T) {
-	d, dir := openDir(t)
-	save(t, d, "h/a/b.html", "kept")
-	save(t, d, "h/index.html", "kept")
-	start := time.Now()
-	killed := start.Add(-time.Minute)
-	for _, rel := range []string{"h/a/b.html", "h/x/y/z", "h/now"} {
+	dir := t.TempDir()
+	open := func(owner string) *Dir {
+		d, err := Open(dir, owner)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { d.Close() })
+		return d
+	}
+	killed, other, resumed := open("/state/a"), open("/state/b"), open("/state/a")
+	save(t, killed, "h/a/b.html", "kept")
+	save(t, killed, "h/index.html", "kept")
+	leave := func(d *Dir, rel string) {
 		f, err := d.Create(rel)
 		if err != nil {
 			t.Fatal(err)
 		}
 		f.Write([]byte("never committed"))
 		f.f.Close() // what a kill leaves: the file, no Commit or Abort
-		if rel != "h/now" {
-			if err := os.Chtimes(filepath.Join(dir, f.h.dir, f.tmp), killed, killed); err != nil {
-				t.Fatal(err)
-			}
-		}
 	}
-	var now string
+	leave(killed, "h/a/b.html")
+	leave(killed, "h/x/y/z")
+	want := []string{"h/a/b.html", "h/index.html"}
+	before := tree(t, dir)
+	leave(other, "h/other") // in progress in another crawl
+	leave(open(""), "h/plain")
 	for _, p := range tree(t, dir) {
-		if strings.HasPrefix(p, "h/.#save-") {
-			now = p
+		if !slices.Contains(before, p) {
+			want = append(want, p)
 		}
 	}
 	for _, name := range []string{".#notes", ".#save-xyz", ".#save-0123456789abcdef0"} {
-		p := filepath.Join(dir, "h", name)
-		if err := os.WriteFile(p, []byte("theirs"), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, "h", name), []byte("theirs"), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.Chtimes(p, killed, killed); err != nil {
-			t.Fatal(err)
-		}
+		want = append(want, "h/"+name)
 	}
-	n, err := d.RemoveTemporary(start)
+	n, err := resumed.RemoveTemporary()
 	if err != nil || n != 2 {
 		t.Fatalf("RemoveTemporary = %d, %v; want 2", n, err)
 	}
-	want := []string{"h/.#notes", "h/.#save-0123456789abcdef0", "h/.#save-xyz", "h/a/b.html", "h/index.html", now}
 	slices.Sort(want)
 	if got := tree(t, dir); strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Errorf("tree %v, want %v", got, want)
+	}
+	if n, err := open("").RemoveTemporary(); n != 0 || err != nil {
+		t.Errorf("RemoveTemporary without an owner = %d, %v; want 0, nil", n, err)
 	}
 }
 
@@ -286,14 +291,19 @@ func TestRemoveTemporaryUnreadable(t *testing.T) {
 	if os.Geteuid() == 0 {
 		t.Skip("root reads any directory")
 	}
-	d, dir := openDir(t)
+	dir := t.TempDir()
+	d, err := Open(dir, "owner")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
 	save(t, d, "h/locked/a", "1")
 	locked := filepath.Join(dir, "h", "locked")
 	if err := os.Chmod(locked, 0); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.Chmod(locked, 0o755) })
-	if _, err := d.RemoveTemporary(time.Now()); err != nil {
+	if _, err := d.RemoveTemporary(); err != nil {
 		t.Errorf("RemoveTemporary = %v, want nil", err)
 	}
 }

@@ -18,6 +18,7 @@ type File struct {
 	d    *Dir
 	h    *handle // the directory it is in; released by Commit and Abort
 	rel  string  // as asked of Create, for messages
+	key  string  // the directory asked for, h's key in the Dir's handles
 	name string  // file name asked for
 	tmp  string  // name of the temporary file, in the same directory
 	f    *os.File
@@ -59,7 +60,9 @@ func (f *File) Size() int64 { return f.n }
 // directory. It returns the path used, relative to the save dir and
 // slash-separated, and the hex sha256 of the body. On any error, a
 // Write's included, the temporary file is removed and nothing is
-// committed.
+// committed, with one exception: when the directory was moved or
+// replaced since Create, the body is in it, wherever it went, and the
+// error says so.
 func (f *File) Commit() (rel, sha256hex string, err error) {
 	if f.done {
 		return "", "", fmt.Errorf("save %s: file already committed or aborted", f.rel)
@@ -92,6 +95,13 @@ func (f *File) rename() (string, error) {
 	}
 	if err := f.h.root.Rename(f.tmp, name); err != nil {
 		return "", pathless(err)
+	}
+	// The directory may have been moved since Create (an open directory
+	// follows itself): then the body went with it, and the path would be
+	// a lie. The temporary file is gone, so remove() finds nothing.
+	if !f.d.leadsTo(f.h) {
+		f.d.forget(f.key, f.h)
+		return "", fmt.Errorf("directory %s was moved or replaced while the body was saved; the body went with it", f.h.dir)
 	}
 	return path.Join(f.h.dir, name), nil
 }

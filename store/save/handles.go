@@ -47,7 +47,7 @@ func (d *Dir) acquire(dir string) (*handle, error) {
 	if h, ok := hs.m[dir]; ok {
 		h.refs++
 		hs.mu.Unlock()
-		if fi, err := d.root.Stat(h.dir); err == nil && os.SameFile(fi, h.id) {
+		if d.leadsTo(h) {
 			return h, nil
 		}
 		d.forget(dir, h)
@@ -95,6 +95,13 @@ func (d *Dir) acquire(dir string) (*handle, error) {
 		h.kept = true
 	}
 	return h, nil
+}
+
+// leadsTo reports whether h's path, from the top of d, still leads to the
+// directory h has open.
+func (d *Dir) leadsTo(h *handle) bool {
+	fi, err := d.root.Stat(h.dir)
+	return err == nil && os.SameFile(fi, h.id)
 }
 
 // release ends a use of h; a handle that is not kept is closed when its

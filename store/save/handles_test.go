@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -146,5 +147,31 @@ func TestForgetCloses(t *testing.T) {
 	}
 	if d.handles.m["a"] == old {
 		t.Error("handle of the removed directory still kept")
+	}
+}
+
+// TestMovedBeforeCommit: a directory moved while a body is being saved
+// into it makes Commit fail, saying where the body went, instead of
+// returning a path that does not hold it; the next file lands at its path.
+func TestMovedBeforeCommit(t *testing.T) {
+	d, dir := openDir(t)
+	save(t, d, "a/b/x", "1")
+	f, err := d.Create("a/b/y")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Write([]byte("2"))
+	dest := filepath.Join(t.TempDir(), "moved")
+	if err := os.Rename(filepath.Join(dir, "a", "b"), dest); err != nil {
+		t.Fatal(err)
+	}
+	if rel, _, err := f.Commit(); err == nil || !strings.Contains(err.Error(), "moved") {
+		t.Errorf("Commit = %q, %v; want an error saying the directory moved", rel, err)
+	}
+	if got, _ := save(t, d, "a/b/z", "3"); got != "a/b/z" {
+		t.Errorf("saved as %q, want a/b/z", got)
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "a", "b", "z")); err != nil || string(b) != "3" {
+		t.Errorf("a/b/z reads %q, %v", b, err)
 	}
 }
