@@ -16,7 +16,9 @@ import (
 // so none reaches outside the directory. A Dir is safe for concurrent use.
 type Dir struct {
 	root    *os.Root
-	tag     string // of the owner, in temporary names; "" for none
+	top     *os.File // the directory, for Sync and leadsTo
+	topFd   int      // top's descriptor
+	tag     string   // of the owner, in temporary names; "" for none
 	handles handles
 }
 
@@ -37,14 +39,18 @@ func Open(dir, owner string) (*Dir, error) {
 	if err != nil {
 		return nil, fmt.Errorf("save dir %s: %w", dir, pathless(err))
 	}
-	d := &Dir{root: root, tag: ownerTag(owner)}
+	top, err := root.Open(".")
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("save dir %s: %w", dir, pathless(err)), root.Close())
+	}
+	d := &Dir{root: root, top: top, topFd: int(top.Fd()), tag: ownerTag(owner)}
 	probe := d.tempName("probe")
 	f, err := root.OpenFile(probe, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err == nil {
 		err = errors.Join(f.Close(), root.Remove(probe))
 	}
 	if err != nil {
-		return nil, errors.Join(fmt.Errorf("save dir %s: cannot create files: %w", dir, pathless(err)), root.Close())
+		return nil, errors.Join(fmt.Errorf("save dir %s: cannot create files: %w", dir, pathless(err)), top.Close(), root.Close())
 	}
 	return d, nil
 }
@@ -55,14 +61,10 @@ func Open(dir, owner string) (*Dir, error) {
 // per batch of files costs far less than an fsync of each file and of its
 // directory.
 func (d *Dir) Sync() error {
-	f, err := d.root.Open(".")
-	if err != nil {
-		return fmt.Errorf("save dir: sync: %w", pathless(err))
+	if err := syncFS(d.top); err != nil {
+		return fmt.Errorf("save dir: sync: %w", err)
 	}
-	if err := syncFS(f); err != nil {
-		return errors.Join(fmt.Errorf("save dir: sync: %w", err), f.Close())
-	}
-	return f.Close()
+	return nil
 }
 
 // RemoveTemporary removes the temporary files that processes of the
@@ -103,7 +105,7 @@ func (d *Dir) RemoveTemporary() (int, error) {
 // Close closes the directory. Files created and not yet committed or
 // aborted must not be used after it.
 func (d *Dir) Close() error {
-	return errors.Join(d.closeHandles(), d.root.Close())
+	return errors.Join(d.closeHandles(), d.top.Close(), d.root.Close())
 }
 
 // Create starts the file that will hold the body for rel, a PathFor

@@ -39,8 +39,8 @@ type handles struct {
 // A kept handle is used again only while its path still leads to it: an
 // open directory follows itself when moved, so a directory renamed or
 // moved away (even out of the save dir) under the crawl would otherwise
-// receive files recorded under the old path. The check costs a stat of
-// the path, a fraction of the walk that makes the directories.
+// receive files recorded under the old path. The check (leadsTo) is one
+// stat of the path.
 func (d *Dir) acquire(dir string) (*handle, error) {
 	hs := &d.handles
 	hs.mu.Lock()
@@ -95,13 +95,6 @@ func (d *Dir) acquire(dir string) (*handle, error) {
 		h.kept = true
 	}
 	return h, nil
-}
-
-// leadsTo reports whether h's path, from the top of d, still leads to the
-// directory h has open.
-func (d *Dir) leadsTo(h *handle) bool {
-	fi, err := d.root.Stat(h.dir)
-	return err == nil && os.SameFile(fi, h.id)
 }
 
 // release ends a use of h; a handle that is not kept is closed when its
