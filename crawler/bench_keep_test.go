@@ -36,7 +36,7 @@ func BenchmarkCrawlKeep(b *testing.B) {
 				cfg.Concurrency, cfg.PerHost = 16, 16
 				dir := b.TempDir()
 				if bc.save {
-					d, err := save.Open(filepath.Join(dir, "saved"), "")
+					d, err := save.Open(filepath.Join(dir, "saved"))
 					if err != nil {
 						b.Fatal(err)
 					}

@@ -33,7 +33,7 @@ func serve(t *testing.T, site *testserver.Site) string {
 // openSave opens a save dir, closed when the test ends.
 func openSave(t *testing.T, dir string) *save.Dir {
 	t.Helper()
-	d, err := save.Open(dir, "")
+	d, err := save.Open(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

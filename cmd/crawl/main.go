@@ -134,7 +134,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	var saveDir *save.Dir
 	if o.save != "" {
-		if saveDir, err = save.Open(o.save, saveOwner(o)); err != nil {
+		if saveDir, err = save.Open(o.save); err != nil {
 			return errors.Join(usageError{err}, discard(repFile))
 		}
 		defer saveDir.Close() // a directory handle: files are committed one by one, nothing is left to lose

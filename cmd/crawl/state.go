@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -103,29 +105,70 @@ func openCrawl(ctx context.Context, o *options, stdout io.Writer) (frontier.Fron
 	return nil, nil, errors.Join(usageError{err}, fr.Close())
 }
 
-// removeTemporary removes from the --save dir the temporary files that a
-// killed run of this --state crawl left, known by its owner tag
-// (saveOwner). The state's lock says no other run of it is saving there
-// now; another crawl saving into the same dir has another owner.
+// removeTemporary makes this --state crawl the owner of what it saves
+// from now on and removes from the --save dir the temporary files that a
+// killed run of it left, known by the owner's tag in their names. The
+// state's lock says no other run of it is saving there now; another crawl
+// saving into the same dir has another owner.
 func removeTemporary(o *options) error {
 	if o.cfg.Save == nil {
 		return nil
 	}
-	_, err := o.cfg.Save.RemoveTemporary()
+	owner, err := stateOwner(o.state)
+	if err != nil {
+		return err
+	}
+	o.cfg.Save.SetOwner(owner)
+	_, err = o.cfg.Save.RemoveTemporary()
 	return err
 }
 
-// saveOwner is who saves into the --save dir, for the names of its
-// temporary files: a --state crawl is its state directory's absolute
-// path, which one run at a time holds; any other crawl is no one.
-func saveOwner(o *options) string {
-	if o.state == "" {
-		return ""
+// ownerFile, in a --state directory, holds the crawl's identity as an
+// owner of saved files: 32 random hex digits, made by its first run.
+const ownerFile = "owner"
+
+// stateOwner returns the identity kept in the --state directory dir,
+// making it if missing or unreadable (a first run killed while writing
+// it; nothing was saved under it). It must run under the state's lock.
+// Unlike the directory's path, the identity survives the directory being
+// moved or named another way, and no other crawl has it, on this machine
+// or another sharing the --save dir.
+func stateOwner(dir string) (string, error) {
+	p := filepath.Join(dir, ownerFile)
+	if b, err := os.ReadFile(p); err == nil {
+		if id := strings.TrimSpace(string(b)); len(id) == 32 && isHex(id) {
+			return id, nil
+		}
 	}
-	if abs, err := filepath.Abs(o.state); err == nil {
-		return abs
+	var b [16]byte
+	rand.Read(b[:]) // never fails: crypto/rand crashes the program instead
+	id := hex.EncodeToString(b[:])
+	tmp := p + ".tmp"
+	if err := writeSynced(tmp, []byte(id+"\n")); err != nil {
+		return "", fmt.Errorf("--state %s: %w", dir, err)
 	}
-	return o.state
+	if err := os.Rename(tmp, p); err != nil {
+		return "", fmt.Errorf("--state %s: %w", dir, err)
+	}
+	return id, nil
+}
+
+// writeSynced writes b to a new file at p and fsyncs it.
+func writeSynced(p string, b []byte) error {
+	f, err := os.Create(p)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(b)
+	if err == nil {
+		err = f.Sync()
+	}
+	return errors.Join(err, f.Close())
+}
+
+func isHex(s string) bool {
+	_, err := hex.DecodeString(s)
+	return err == nil
 }
 
 // openWARC opens the --warc output of a new crawl into o.cfg.WARC.

@@ -277,3 +277,42 @@ func TestStateRefused(t *testing.T) {
 		t.Errorf("the refused runs requested pages: %v", site.Requests())
 	}
 }
+
+// TestStateOwner: a --state directory's owner identity is made once and
+// kept, whatever path names the directory later; one that a killed first
+// run left unwritten is made again; two directories have two.
+func TestStateOwner(t *testing.T) {
+	dir := t.TempDir()
+	a := filepath.Join(dir, "a")
+	if err := os.Mkdir(a, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	id, err := stateOwner(a)
+	if err != nil || len(id) != 32 {
+		t.Fatalf("stateOwner = %q, %v; want 32 hex digits", id, err)
+	}
+	moved := filepath.Join(dir, "moved")
+	if err := os.Rename(a, moved); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(moved, filepath.Join(dir, "link")); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{moved, filepath.Join(dir, "link"), filepath.Join(dir, ".", "moved")} {
+		if got, err := stateOwner(p); got != id || err != nil {
+			t.Errorf("stateOwner(%s) = %q, %v; want %q", p, got, err, id)
+		}
+	}
+	b := filepath.Join(dir, "b")
+	os.Mkdir(b, 0o755)
+	if err := os.WriteFile(filepath.Join(b, ownerFile), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	other, err := stateOwner(b)
+	if err != nil || len(other) != 32 || other == id {
+		t.Errorf("stateOwner of a second dir with an empty owner file = %q, %v; want a new identity", other, err)
+	}
+	if again, _ := stateOwner(b); again != other {
+		t.Errorf("stateOwner of the second dir again = %q, want %q", again, other)
+	}
+}

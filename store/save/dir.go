@@ -18,7 +18,7 @@ type Dir struct {
 	root    *os.Root
 	top     *os.File // the directory, for Sync and leadsTo
 	topFd   int      // top's descriptor
-	tag     string   // of the owner, in temporary names; "" for none
+	tag     string   // of the owner (SetOwner), in temporary names; "" for none
 	handles handles
 }
 
@@ -26,12 +26,7 @@ type Dir struct {
 // and its parents (mode 0755 before umask) when missing, and checks that
 // files can be created in it by creating and removing a probe file.
 // Errors are one line: "save dir DIR: REASON".
-//
-// owner names who saves: a crawl that can be resumed passes what
-// identifies it (its --state directory), and the names of its temporary
-// files carry a tag of it, by which RemoveTemporary finds them. "" is no
-// owner.
-func Open(dir, owner string) (*Dir, error) {
+func Open(dir string) (*Dir, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("save dir %s: %w", dir, pathless(err))
 	}
@@ -43,7 +38,7 @@ func Open(dir, owner string) (*Dir, error) {
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("save dir %s: %w", dir, pathless(err)), root.Close())
 	}
-	d := &Dir{root: root, top: top, topFd: int(top.Fd()), tag: ownerTag(owner)}
+	d := &Dir{root: root, top: top, topFd: int(top.Fd())}
 	probe := d.tempName("probe")
 	f, err := root.OpenFile(probe, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err == nil {
@@ -54,6 +49,13 @@ func Open(dir, owner string) (*Dir, error) {
 	}
 	return d, nil
 }
+
+// SetOwner names who saves into d from now on: a crawl that can be
+// resumed passes an identity of its own that it keeps between runs (crawl
+// --state keeps a random one in its state directory), and the names of
+// its temporary files carry a tag of it, by which RemoveTemporary finds
+// them. It must be called before the first Create, if at all.
+func (d *Dir) SetOwner(owner string) { d.tag = ownerTag(owner) }
 
 // Sync makes every file committed so far durable: on Linux one syncfs(2)
 // of the file system that holds the directory (the files and their

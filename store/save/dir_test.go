@@ -13,7 +13,7 @@ import (
 
 func TestOpenCreatesDir(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "a", "b")
-	d, err := Open(dir, "")
+	d, err := Open(dir)
 	if err != nil {
 		t.Fatalf("Open(%q) = %v", dir, err)
 	}
@@ -45,7 +45,7 @@ func TestOpenErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			d, err := Open(tt.dir, "")
+			d, err := Open(tt.dir)
 			if err == nil {
 				d.Close()
 				t.Fatalf("Open(%q) = nil error, want one", tt.dir)
@@ -237,10 +237,11 @@ func TestConcurrentSameFile(t *testing.T) {
 func TestRemoveTemporary(t *testing.T) {
 	dir := t.TempDir()
 	open := func(owner string) *Dir {
-		d, err := Open(dir, owner)
+		d, err := Open(dir)
 		if err != nil {
 			t.Fatal(err)
 		}
+		d.SetOwner(owner)
 		t.Cleanup(func() { d.Close() })
 		return d
 	}
@@ -292,10 +293,11 @@ func TestRemoveTemporaryUnreadable(t *testing.T) {
 		t.Skip("root reads any directory")
 	}
 	dir := t.TempDir()
-	d, err := Open(dir, "owner")
+	d, err := Open(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
+	d.SetOwner("owner")
 	defer d.Close()
 	save(t, d, "h/locked/a", "1")
 	locked := filepath.Join(dir, "h", "locked")

@@ -6,20 +6,21 @@
 // Open checks the directory once; PathFor says where a URL's body goes;
 // Create, Write and Commit put it there:
 //
-//	d, err := save.Open(dir, owner)   // "save dir DIR: REASON"
+//	d, err := save.Open(dir)          // "save dir DIR: REASON"
 //	f, err := d.Create(save.PathFor(u, mediaType))
 //	defer f.Abort()                   // does nothing once committed
 //	_, err = io.Copy(f, body)
 //	rel, sum, err := f.Commit()       // the path used and the hex sha256
 //
 // A body is written to a temporary file in its target's directory (named
-// ".#save-", a tag of the owner given to Open, and random hex: a name
+// ".#save-", a tag of the owner given to SetOwner, and random hex: a name
 // PathFor never makes, since it escapes '#'), hashed and counted as it
 // streams; Commit renames it into place, so a reader never sees a partial
 // file under the final name, and a crash leaves at most temporary files,
-// which Dir.RemoveTemporary removes when the same owner comes back. Dir.Sync makes every committed file durable (one syncfs(2)),
-// for a caller that commits records about them.
-// Abort removes the temporary file. Errors say what was being saved:
+// which Dir.RemoveTemporary removes when the same owner comes back.
+// Dir.Sync makes every committed file durable (one syncfs(2)), for a
+// caller that commits records about them. Abort removes the temporary
+// file. Errors say what was being saved:
 // "save REL: REASON".
 //
 // # Layout

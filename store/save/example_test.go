@@ -18,7 +18,7 @@ func Example() {
 	}
 	defer os.RemoveAll(tmp)
 
-	d, err := save.Open(tmp, "")
+	d, err := save.Open(tmp)
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -82,7 +82,7 @@ func FuzzSave(f *testing.F) {
 		if err := os.Mkdir(outside, 0o755); err != nil {
 			t.Fatal(err)
 		}
-		d, err := Open(dir, "")
+		d, err := Open(dir)
 		if err != nil {
 			t.Fatal(err)
 		}

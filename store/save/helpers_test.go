@@ -12,7 +12,7 @@ import (
 func openDir(t *testing.T) (*Dir, string) {
 	t.Helper()
 	dir := t.TempDir()
-	d, err := Open(dir, "")
+	d, err := Open(dir)
 	if err != nil {
 		t.Fatalf("Open(%q) = %v", dir, err)
 	}
