@@ -59,7 +59,8 @@ func (d *Dir) SetOwner(owner string) { d.tag = ownerTag(owner) }
 
 // Sync makes every file committed so far durable: on Linux one syncfs(2)
 // of the file system that holds the directory (the files and their
-// directory entries), elsewhere a sync(2) of every file system. One call
+// directory entries), on other Unix systems a sync(2) of every file
+// system, on Windows nothing (sync_windows.go says why). One call
 // per batch of files costs far less than an fsync of each file and of its
 // directory.
 func (d *Dir) Sync() error {
