@@ -72,7 +72,7 @@ func (d *Dir) Sync() error {
 
 // RemoveTemporary removes the temporary files that processes of the
 // owner killed while saving left anywhere in the directory, and returns
-// how many it removed: the files named as tempName names them with the
+// how many it removed: the files named as tempName names saves with the
 // owner's tag, which no saved body's name, nor another owner's file, can
 // be. It must run when no other process of the owner saves into the
 // directory (a resumed crawl's lock says so); other owners' files are
@@ -215,20 +215,12 @@ func (d *Dir) tempName(kind string) string {
 	return name + hex.EncodeToString(b[:])
 }
 
-// isTempName reports whether name is one that d.tempName returns.
+// isTempName reports whether name is one that d.tempName("save") returns
+// with d's owner tag. (Open's probe is made before SetOwner, and removed
+// at once: it is never tagged.)
 func (d *Dir) isTempName(name string) bool {
-	rest, ok := strings.CutPrefix(name, ".#save-")
-	if !ok {
-		if rest, ok = strings.CutPrefix(name, ".#probe-"); !ok {
-			return false
-		}
-	}
-	if d.tag != "" {
-		if rest, ok = strings.CutPrefix(rest, d.tag+"-"); !ok {
-			return false
-		}
-	}
-	return len(rest) == 16 && isLowerHex(rest)
+	rest, ok := strings.CutPrefix(name, ".#save-"+d.tag+"-")
+	return ok && d.tag != "" && len(rest) == 16 && isLowerHex(rest)
 }
 
 // ownerTag is the tag of owner in temporary names: 8 hex digits of its
