@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
 	"time"
 
 	"github.com/crawl-dev/crawl/frontier"
@@ -135,6 +136,14 @@ type Config struct {
 	// fetched and saved: comma-separated media types ("application/pdf",
 	// "image/*") and extensions (".pdf"); see keepRules. Empty keeps all.
 	Accept, Reject []string
+	// Extract, if not nil, takes the fields of every HTML page from the
+	// parse that finds its links (parser.Extractor); they are the
+	// record's fields.
+	Extract *parser.Extractor
+	// RequireFields are names of Extract's fields that an HTML page with a
+	// 2xx status must have: one without is recorded with an error
+	// (error_kind missing_field), its links still followed.
+	RequireFields []string
 	// Transport makes the HTTP requests; nil means a transport tuned for
 	// crawling, owned by the crawler.
 	Transport http.RoundTripper
@@ -224,6 +233,11 @@ func (c Config) Validate() error {
 	}
 	if _, err := parseKeepRules(c.Accept, c.Reject); err != nil {
 		return err
+	}
+	for _, name := range c.RequireFields {
+		if !slices.Contains(c.Extract.Names(), name) {
+			return fmt.Errorf("required field %q has no extract rule", name)
+		}
 	}
 	if c.Scope < ScopeHost || c.Scope > ScopeAll {
 		return fmt.Errorf("unknown scope %d", int(c.Scope))

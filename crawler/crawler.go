@@ -95,7 +95,7 @@ func New(cfg Config, fr frontier.Frontier, out RecordWriter, log *zap.Logger) (*
 		robots:      newRobotsCache(cfg.UserAgent),
 		failures:    newHostCounter(),
 		hostPages:   newHostCounter(),
-		parses:      newParseLimiter(),
+		parses:      newParseLimiter(cfg.Extract),
 		save:        cfg.Save,
 		warc:        cfg.WARC,
 	}

@@ -9,7 +9,8 @@ import (
 // text of every field that changes which URLs get a record or what their
 // records say (seeds, depth, page limits, scope, filters, trap limits,
 // redirects, body size, robots.txt and the robots.txt name of UserAgent,
-// the --accept/--reject rules, and whether bodies are saved and archived).
+// the --accept/--reject rules, whether bodies are saved and archived, and
+// the extraction rules and required fields).
 // Fields that only change how fast or how politely a crawl goes
 // (Concurrency, PerHost, Rate, Timeout, Retries, backoffs, Crawl-delay and
 // Retry-After caps, Grace, FlushInterval, Transport, Observer) are left
@@ -32,5 +33,13 @@ func (c Config) Fingerprint() []byte {
 	fmt.Fprintf(h, "max-redirects=%d\nmax-body=%d\n", c.MaxRedirects, c.MaxBody)
 	fmt.Fprintf(h, "ignore-robots=%t\nrobots-agent=%q\n", c.IgnoreRobots, robotsAgent(c.UserAgent))
 	fmt.Fprintf(h, "accept=%q\nreject=%q\nsave=%t\nwarc=%t\n", c.Accept, c.Reject, c.Save != nil, c.WARC != nil)
+	// Only when there are rules, so that a crawl without keeps the
+	// fingerprint it had before extraction existed.
+	for _, r := range c.Extract.Rules() {
+		fmt.Fprintf(h, "extract=%q all=%t selector=%q attr=%q\n", r.Name, r.All, r.Selector, r.Attr)
+	}
+	for _, name := range c.RequireFields {
+		fmt.Fprintf(h, "require-field=%q\n", name)
+	}
 	return h.Sum(nil)
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/crawl-dev/crawl/crawler"
+	"github.com/crawl-dev/crawl/parser"
 	"github.com/crawl-dev/crawl/store/save"
 	"github.com/crawl-dev/crawl/store/warc"
 )
@@ -32,6 +33,26 @@ var recorded = map[string]func(*crawler.Config){
 	"Reject":       func(c *crawler.Config) { c.Reject = append(c.Reject, "image/*") },
 	"Save":         func(c *crawler.Config) { c.Save = new(save.Dir) },
 	"WARC":         func(c *crawler.Config) { c.WARC = new(warc.Writer) },
+	"Extract":      func(c *crawler.Config) { c.Extract = mustExtractor("title=title") },
+	"RequireFields": func(c *crawler.Config) {
+		c.RequireFields = append(c.RequireFields, "title")
+	},
+}
+
+func mustExtractor(specs ...string) *parser.Extractor {
+	var rules []parser.Rule
+	for _, s := range specs {
+		r, err := parser.ParseRule(s)
+		if err != nil {
+			panic(err)
+		}
+		rules = append(rules, r)
+	}
+	ex, err := parser.NewExtractor(rules)
+	if err != nil {
+		panic(err)
+	}
+	return ex
 }
 
 // notRecorded changes each Config field that only changes how fast or how

@@ -102,6 +102,7 @@ const (
 	KindHTTP4xx                     // a 4xx status
 	KindHTTP5xx                     // a 5xx status
 	KindOther                       // anything else (a parse failure, an unusable Location, ...)
+	KindMissingField                // an HTML 2xx page without a field of Config.RequireFields
 	// NumErrorKinds is the number of ErrorKind values, KindNone included.
 	NumErrorKinds
 )
@@ -136,6 +137,8 @@ func (k ErrorKind) String() string {
 		return "http_4xx"
 	case KindHTTP5xx:
 		return "http_5xx"
+	case KindMissingField:
+		return "missing_field"
 	}
 	return "other"
 }

@@ -31,11 +31,12 @@ const (
 // parseLimiter bounds the memory of the HTML parses in flight. Safe for
 // concurrent use.
 type parseLimiter struct {
-	sem *semaphore.Weighted
+	sem     *semaphore.Weighted
+	extract *parser.Extractor // applied to every page parsed; may be nil
 }
 
-func newParseLimiter() *parseLimiter {
-	return &parseLimiter{sem: semaphore.NewWeighted(parseBudget)}
+func newParseLimiter(extract *parser.Extractor) *parseLimiter {
+	return &parseLimiter{sem: semaphore.NewWeighted(parseBudget), extract: extract}
 }
 
 // parse parses an HTML body within the limits. cut reports that the body
@@ -47,7 +48,7 @@ func (pl *parseLimiter) parse(ctx context.Context, body []byte, contentType stri
 		return nil, false, err
 	}
 	defer pl.sem.Release(weight)
-	page, err = parser.Parse(body, contentType, u)
+	page, err = parser.Parse(body, contentType, u, pl.extract)
 	return page, cut, err
 }
 

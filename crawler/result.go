@@ -134,6 +134,7 @@ func (r *Result) record() *store.Record {
 	if r.Page != nil {
 		rec.Title = r.Page.Title
 		rec.Links = r.Page.Links
+		rec.Fields = r.Page.Fields
 	}
 	return rec
 }

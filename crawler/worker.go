@@ -120,6 +120,12 @@ func (c *Crawler) handle(ctx context.Context, l *frontier.Lease) (outcome, error
 			break
 		}
 		res.Page = page
+		for _, name := range c.cfg.RequireFields {
+			if _, ok := page.Fields[name]; !ok {
+				res.fail(KindMissingField, fmt.Sprintf("missing field %s", name))
+				break
+			}
+		}
 		if page.NoFollow && !c.cfg.IgnoreRobots {
 			break
 		}

@@ -117,7 +117,7 @@ func BenchmarkParseDir(b *testing.B) {
 			return err
 		}},
 		{"parse", func(p dirPage) error {
-			_, err := Parse(p.body, "text/html; charset=utf-8", p.url)
+			_, err := Parse(p.body, "text/html; charset=utf-8", p.url, nil)
 			return err
 		}},
 	}

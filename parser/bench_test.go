@@ -64,7 +64,7 @@ func TestLargeBenchPage(t *testing.T) {
 	if !bytes.Equal(got, want) {
 		t.Fatalf("%s is stale (run go test ./parser -update)", path)
 	}
-	p, err := Parse(got, "text/html", mustURL(t, goldenPageURL))
+	p, err := Parse(got, "text/html", mustURL(t, goldenPageURL), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +83,7 @@ func BenchmarkParse(b *testing.B) {
 			b.SetBytes(int64(len(body)))
 			var links int
 			for b.Loop() {
-				p, err := Parse(body, "text/html; charset=utf-8", page)
+				p, err := Parse(body, "text/html; charset=utf-8", page, nil)
 				if err != nil {
 					b.Fatal(err)
 				}

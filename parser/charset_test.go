@@ -54,7 +54,7 @@ func TestCharset(t *testing.T) {
 	page := mustURL(t, goldenPageURL)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, err := Parse([]byte(tt.body), tt.contentType, page)
+			p, err := Parse([]byte(tt.body), tt.contentType, page, nil)
 			if err != nil {
 				t.Fatalf("Parse: %v", err)
 			}
@@ -70,7 +70,7 @@ func TestCharset(t *testing.T) {
 // before they are resolved: the path is percent-encoded as UTF-8.
 func TestCharsetLinks(t *testing.T) {
 	body := "<a href=\"/caf\xe9\">x</a>"
-	p, err := Parse([]byte(body), "text/html; charset=iso-8859-1", mustURL(t, "http://x.com/"))
+	p, err := Parse([]byte(body), "text/html; charset=iso-8859-1", mustURL(t, "http://x.com/"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

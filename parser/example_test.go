@@ -26,7 +26,7 @@ func ExampleParse() {
 		fmt.Println(err)
 		return
 	}
-	p, err := parser.Parse(body, "text/html", page)
+	p, err := parser.Parse(body, "text/html", page, nil)
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -101,7 +101,7 @@ func FuzzParse(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, body []byte, contentType string) {
-		p, err := Parse(body, contentType, page)
+		p, err := Parse(body, contentType, page, nil)
 		if err != nil {
 			t.Fatalf("Parse: %v", err)
 		}

@@ -34,6 +34,10 @@ type Page struct {
 	NoFollow bool
 	// NoIndex is set when a <meta name="robots"> says noindex or none.
 	NoIndex bool
+	// Fields are the values the Extractor given to Parse took, by rule
+	// name: a string, or a []string for a NAME[] rule; a rule that
+	// matched nothing has no key. Nil without an Extractor or matches.
+	Fields map[string]any
 }
 
 // Parse parses an HTML body. contentType is the response's Content-Type
@@ -41,8 +45,9 @@ type Page struct {
 // from. The body is decoded to UTF-8 first (see Page.Charset). Any bytes
 // parse: malformed HTML is repaired as browsers do and hrefs that are not
 // valid http(s) URLs are skipped. Parse fails only when pageURL is not an
-// absolute http(s) URL or the body cannot be decoded.
-func Parse(body []byte, contentType string, pageURL *url.URL) (*Page, error) {
+// absolute http(s) URL or the body cannot be decoded. ex, if not nil,
+// takes Page.Fields from the same parse of the document.
+func Parse(body []byte, contentType string, pageURL *url.URL, ex *Extractor) (*Page, error) {
 	if pageURL == nil {
 		return nil, fmt.Errorf("parse page: %w", errNoBaseURL)
 	}
@@ -65,7 +70,9 @@ func Parse(body []byte, contentType string, pageURL *url.URL) (*Page, error) {
 		haveTitle, hasBase bool
 		baseHref           string
 	)
+	x := ex.start()
 	for n := range elements(doc.Nodes[0]) {
+		x.visit(n)
 		switch n.DataAtom {
 		case atom.Title:
 			if !haveTitle && n.Namespace == "" {
@@ -105,6 +112,7 @@ func Parse(body []byte, contentType string, pageURL *url.URL) (*Page, error) {
 	}
 	p.Base = baseForm
 	p.Links = resolveLinks(newLinkResolver(base, baseForm, hosts), refs)
+	p.Fields = x.result()
 	return p, nil
 }
 

@@ -53,26 +53,31 @@ func TestGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			p, err := Parse(body, "text/html", page)
+			p, err := Parse(body, "text/html", page, nil)
 			if err != nil {
 				t.Fatalf("Parse: %v", err)
 			}
 			got := formatGolden(p)
-			golden := strings.TrimSuffix(name, ".html") + ".links.golden"
-			if *update {
-				if err := os.WriteFile(golden, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test ./parser -update)", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("Parse(%s) =\n%s\nwant (%s)\n%s", name, got, golden, want)
-			}
+			checkGolden(t, strings.TrimSuffix(name, ".html")+".links.golden", got)
 		})
+	}
+}
+
+// checkGolden compares got with the golden file, or with -update writes it.
+func checkGolden(t *testing.T, golden string, got []byte) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(golden, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run go test ./parser -update)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("got\n%s\nwant (%s)\n%s", got, golden, want)
 	}
 }
 
@@ -82,7 +87,7 @@ func parseFixture(t *testing.T, name string) *Page {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := Parse(body, "text/html", mustURL(t, goldenPageURL))
+	p, err := Parse(body, "text/html", mustURL(t, goldenPageURL), nil)
 	if err != nil {
 		t.Fatalf("Parse(%s): %v", name, err)
 	}
@@ -158,7 +163,7 @@ func TestRobotsMeta(t *testing.T) {
 	page := mustURL(t, goldenPageURL)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, err := Parse([]byte(tt.html), "", page)
+			p, err := Parse([]byte(tt.html), "", page, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -174,7 +179,7 @@ func TestParseLinkElements(t *testing.T) {
 	const body = `<a href="/a">a</a><area href="/area"><frameset><frame src="/frame"></frameset>
 <iframe src="/iframe"></iframe><img src="/img"><link href="/link"><script src="/script"></script>
 <form action="/form"></form><a href="/a#again">dup</a><a href="/a">dup</a>`
-	p, err := Parse([]byte(body), "text/html; charset=utf-8", mustURL(t, "http://x.com/"))
+	p, err := Parse([]byte(body), "text/html; charset=utf-8", mustURL(t, "http://x.com/"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -184,7 +189,7 @@ func TestParseLinkElements(t *testing.T) {
 	}
 	// A frameset document keeps its frames.
 	const frames = `<html><head><title>f</title></head><frameset><frame src="/left"><frame src="/right"></frameset></html>`
-	p, err = Parse([]byte(frames), "", mustURL(t, "http://x.com/"))
+	p, err = Parse([]byte(frames), "", mustURL(t, "http://x.com/"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -195,17 +200,17 @@ func TestParseLinkElements(t *testing.T) {
 
 func TestParseBadPageURL(t *testing.T) {
 	for _, raw := range []string{"ftp://x.com/", "/relative", "mailto:a@x.com"} {
-		if _, err := Parse([]byte("<a href=/x>"), "", mustURL(t, raw)); err == nil {
+		if _, err := Parse([]byte("<a href=/x>"), "", mustURL(t, raw), nil); err == nil {
 			t.Errorf("Parse with page URL %q: no error", raw)
 		}
 	}
-	if _, err := Parse([]byte("<a href=/x>"), "", nil); err == nil {
+	if _, err := Parse([]byte("<a href=/x>"), "", nil, nil); err == nil {
 		t.Error("Parse with a nil page URL: no error")
 	}
 }
 
 func TestParseEmpty(t *testing.T) {
-	p, err := Parse(nil, "", mustURL(t, "http://x.com/a#f"))
+	p, err := Parse(nil, "", mustURL(t, "http://x.com/a#f"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

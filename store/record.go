@@ -39,7 +39,8 @@ type Record struct {
 	// ErrorKind classifies Error for counting and alerting, in snake_case:
 	// timeout, dns, connection_refused, connection_reset, tls,
 	// robots_disallowed, robots_unavailable, too_many_redirects,
-	// redirect_loop, host_budget, http_4xx, http_5xx or other. Absent on
+	// redirect_loop, host_budget, http_4xx, http_5xx, missing_field or
+	// other. Absent on
 	// success. Readers should treat a kind they do not know as other.
 	ErrorKind string `json:"error_kind,omitempty"`
 	// Truncated is true when the body was cut at the size limit.
@@ -52,6 +53,11 @@ type Record struct {
 	// WARC locates the response record of the URL's final request in the
 	// WARC output (crawl --warc); absent without one.
 	WARC *WARCRef `json:"warc,omitempty"`
+	// Fields are the values taken from an HTML page by crawl --extract
+	// rules, by name: a string, or a list of strings for a NAME[] rule. A
+	// rule that matched nothing has no key; absent without rules or
+	// matches.
+	Fields map[string]any `json:"fields,omitempty"`
 }
 
 // WARCRef locates a WARC record: the file's base name and the byte offset

@@ -69,13 +69,19 @@ type Aggregator struct {
 	untracked atomic.Int64 // page requests to hosts past MaxHosts
 
 	waits waits
+
+	fields     []string       // --extract names, for coverage
+	fieldHits  []atomic.Int64 // HTML 2xx records with fields[i]
+	fieldPages atomic.Int64   // HTML 2xx records
 }
 
 var _ crawler.Observer = (*Aggregator)(nil)
 
-// New returns an empty Aggregator.
-func New() *Aggregator {
-	return &Aggregator{now: time.Now}
+// New returns an empty Aggregator that also counts, for each of fields
+// (the names of the crawl's extraction rules), the HTML 2xx records where
+// it matched.
+func New(fields ...string) *Aggregator {
+	return &Aggregator{now: time.Now, fields: fields, fieldHits: make([]atomic.Int64, len(fields))}
 }
 
 // ObserveRequest counts one HTTP request: its status class, error kind and
@@ -139,6 +145,19 @@ func (a *Aggregator) ObserveRecord(r *store.Record, kind crawler.ErrorKind) {
 	if r.Bytes != 0 {
 		a.recordBytes.Add(r.Bytes)
 	}
+	if len(a.fields) > 0 && ClassOf(r.Status) == Class2xx && isHTML(r.ContentType) {
+		a.fieldPages.Add(1)
+		for i, name := range a.fields {
+			if _, ok := r.Fields[name]; ok {
+				a.fieldHits[i].Add(1)
+			}
+		}
+	}
+}
+
+// isHTML reports whether a record's content_type is one the crawler parses.
+func isHTML(mediaType string) bool {
+	return mediaType == "text/html" || mediaType == "application/xhtml+xml"
 }
 
 func kindIndex(k crawler.ErrorKind) crawler.ErrorKind {
@@ -162,6 +181,8 @@ type Snapshot struct {
 	BlockedSeconds [crawler.NumWaitReasons]float64 // seconds hosts were blocked, by reason
 	HostsBlocked   int                             // hosts blocked by a retry's wait now
 	Latency        Histogram                       // page request latency
+	FieldPages     int64                           // HTML 2xx records
+	FieldHits      []int64                         // of them, those with each field of New
 }
 
 // Snapshot returns the counters so far.
@@ -183,6 +204,10 @@ func (a *Aggregator) Snapshot() Snapshot {
 	s.RequestBytes = a.requestBytes.Load()
 	s.BlockedSeconds, s.HostsBlocked = a.waits.state(a.now())
 	s.Latency = a.latency.snapshot()
+	s.FieldPages = a.fieldPages.Load()
+	for i := range a.fieldHits {
+		s.FieldHits = append(s.FieldHits, a.fieldHits[i].Load())
+	}
 	return s
 }
 

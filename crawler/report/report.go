@@ -75,6 +75,19 @@ type Report struct {
 	// HostWaits are the retries and the time hosts were blocked, by reason:
 	// backoff, retry_after, robots_unavailable.
 	HostWaits HostWaits `json:"host_waits"`
+	// Fields is each --extract field's coverage, in the order of the
+	// rules; absent without --extract.
+	Fields []FieldCoverage `json:"fields,omitempty"`
+}
+
+// FieldCoverage is how often an extraction rule matched: on Matched of
+// the Pages HTML pages with a 2xx status, a share of Coverage (0 when
+// there were none).
+type FieldCoverage struct {
+	Name     string  `json:"name"`
+	Pages    int64   `json:"pages"`
+	Matched  int64   `json:"matched"`
+	Coverage float64 `json:"coverage"`
 }
 
 // Requests counts HTTP requests.
@@ -158,6 +171,13 @@ func (a *Aggregator) Report(start, end time.Time) *Report {
 	for i := range crawler.NumWaitReasons {
 		r.HostWaits.RetriesByReason[i.String()] = s.Retries[i]
 		r.HostWaits.BlockedSecondsByReason[i.String()] = round(s.BlockedSeconds[i], 3)
+	}
+	for i, name := range a.fields {
+		fc := FieldCoverage{Name: name, Pages: s.FieldPages, Matched: s.FieldHits[i]}
+		if fc.Pages > 0 {
+			fc.Coverage = round(float64(fc.Matched)/float64(fc.Pages), 4)
+		}
+		r.Fields = append(r.Fields, fc)
 	}
 	return r
 }

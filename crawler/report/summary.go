@@ -64,6 +64,14 @@ func (r *Report) WriteText(w io.Writer) error {
 	}
 	line(&b, "host waits", strings.Join(waits, "; "))
 
+	if len(r.Fields) > 0 {
+		cov := make([]string, len(r.Fields))
+		for i, f := range r.Fields {
+			cov[i] = fmt.Sprintf("%s %s%% (%s/%s)", f.Name, strconv.FormatFloat(100*f.Coverage, 'f', 1, 64), group(f.Matched), group(f.Pages))
+		}
+		line(&b, "fields", strings.Join(cov, ", "))
+	}
+
 	if len(r.SlowestHosts) > 0 {
 		fmt.Fprintf(&b, "  %-40s %9s %9s %9s\n", "slowest hosts", "median", "p95", "requests")
 		for _, h := range r.SlowestHosts {
