@@ -74,23 +74,42 @@ func TestLargeBenchPage(t *testing.T) {
 	}
 }
 
+// BenchmarkParse measures Parse without extraction rules and with five
+// (text, attribute, list), which run inside the same walk.
 func BenchmarkParse(b *testing.B) {
 	page := mustURL(b, goldenPageURL)
+	var rules []Rule
+	for _, spec := range []string{"title=title", "h1=h1", "lang=html@lang", "items[]=li", "first=p"} {
+		r, err := ParseRule(spec)
+		if err != nil {
+			b.Fatal(err)
+		}
+		rules = append(rules, r)
+	}
+	five, err := NewExtractor(rules)
+	if err != nil {
+		b.Fatal(err)
+	}
 	for _, name := range benchPages {
 		body := readBenchPage(b, name)
-		b.Run(strings.TrimSuffix(name, ".html"), func(b *testing.B) {
-			b.ReportAllocs()
-			b.SetBytes(int64(len(body)))
-			var links int
-			for b.Loop() {
-				p, err := Parse(body, "text/html; charset=utf-8", page, nil)
-				if err != nil {
-					b.Fatal(err)
+		for _, ex := range []struct {
+			name string
+			ex   *Extractor
+		}{{"", nil}, {"/extract5", five}} {
+			b.Run(strings.TrimSuffix(name, ".html")+ex.name, func(b *testing.B) {
+				b.ReportAllocs()
+				b.SetBytes(int64(len(body)))
+				var links int
+				for b.Loop() {
+					p, err := Parse(body, "text/html; charset=utf-8", page, ex.ex)
+					if err != nil {
+						b.Fatal(err)
+					}
+					links = len(p.Links)
 				}
-				links = len(p.Links)
-			}
-			b.ReportMetric(float64(links), "links")
-		})
+				b.ReportMetric(float64(links), "links")
+			})
+		}
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 
 	"github.com/crawl-dev/crawl/crawler"
 	"github.com/crawl-dev/crawl/frontier/redis"
+	"github.com/crawl-dev/crawl/parser"
 	"github.com/crawl-dev/crawl/store/warc"
 )
 
@@ -36,6 +37,9 @@ type options struct {
 	warc        string   // --warc FILE
 	warcMaxSize int64    // --warc-max-size BYTES
 	args        []string // the command line, for the WARC's warcinfo
+
+	extract     []parser.Rule // --extract rules, in order
+	extractFile string        // --extract-file FILE
 
 	frontier string        // --frontier: memory or redis://HOST:PORT/DB
 	crawlID  string        // --crawl-id NAME of a shared crawl
@@ -112,6 +116,19 @@ func newFlagSet(o *options) *flag.FlagSet {
 		c.Reject = append(c.Reject, s)
 		return nil
 	})
+	fs.Func("extract", "take a field from every HTML page into the record's fields: `NAME=SELECTOR` (CSS; the first match's whitespace-collapsed text), NAME=SELECTOR@ATTR (an attribute instead), NAME[]=SELECTOR (every match, as a list) (repeatable)", func(s string) error {
+		r, err := parser.ParseRule(s)
+		if err != nil {
+			return err
+		}
+		o.extract = append(o.extract, r)
+		return nil
+	})
+	fs.StringVar(&o.extractFile, "extract-file", "", "read --extract rules from `FILE`, one per line (blank lines and # comments skipped); they come before the --extract flags")
+	fs.Func("require-field", "an HTML 2xx page where extract field `NAME` did not match gets an error (error_kind missing_field; its links are still followed) (repeatable)", func(s string) error {
+		c.RequireFields = append(c.RequireFields, s)
+		return nil
+	})
 	fs.Float64Var(&o.failOnErrorRate, "fail-on-error-rate", 0, "exit 4 when more than this share `R` (0 < R <= 1) of the records have an error (0 = off)")
 	return fs
 }
@@ -168,6 +185,9 @@ func parseArgs(args []string, stdin io.Reader) (*options, error) {
 		}
 		o.cfg.Seeds = append(o.cfg.Seeds, seeds...)
 	}
+	if err := o.buildExtractor(); err != nil {
+		return nil, err
+	}
 	if len(o.cfg.Seeds) == 0 {
 		return nil, usagef("no seed URL: give --seed URL or --seeds FILE")
 	}
@@ -186,6 +206,30 @@ func parseArgs(args []string, stdin io.Reader) (*options, error) {
 		return nil, usageError{err}
 	}
 	return o, nil
+}
+
+// buildExtractor reads --extract-file and makes the crawl's Extractor from
+// its rules and the --extract flags.
+func (o *options) buildExtractor() error {
+	rules := o.extract
+	if o.extractFile != "" {
+		f, err := os.Open(o.extractFile)
+		if err != nil {
+			return usagef("--extract-file: %v", err)
+		}
+		defer f.Close()
+		fromFile, err := parser.ParseRules(f)
+		if err != nil {
+			return usagef("--extract-file %s: %v", o.extractFile, err)
+		}
+		rules = append(fromFile, rules...)
+	}
+	ex, err := parser.NewExtractor(rules)
+	if err != nil {
+		return usageError{err}
+	}
+	o.cfg.Extract = ex
+	return nil
 }
 
 // checkFrontierFlags checks --frontier, --crawl-id and --lease-ttl.
@@ -260,6 +304,11 @@ Examples:
   # Download every PDF a page links to, concurrently within the per-host
   # limits, one record each (saved and sha256 say where and what):
   crawl --seed https://example.com/reports/ --depth 1 --accept application/pdf --save reports/
+
+  # Take fields from every page into the record's fields; a page without a
+  # price is an error (error_kind missing_field):
+  crawl --seed https://shop.example/ --depth 3 --extract 'name=h1' --extract 'price=.price' \
+      --extract 'image=img.main@src' --extract 'tags[]=ul.tags li' --require-field price
 
   # Nightly from cron: many seeds, any host, 64 fetches in flight, metrics for
   # Prometheus, a JSON report, and exit 4 if more than 5% of the URLs failed:

@@ -148,7 +148,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if err != nil {
 		return errors.Join(err, discard(repFile))
 	}
-	agg := report.New()
+	agg := report.New(o.cfg.Extract.Names()...)
 	o.cfg.Observer = agg
 	c, err := crawler.New(o.cfg, fr, out, log)
 	if err != nil {

@@ -3,6 +3,8 @@ package report
 import (
 	"fmt"
 	"math"
+	"reflect"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -154,5 +156,38 @@ func TestWaitsBound(t *testing.T) {
 	}
 	if got, _ := w.state(now); got[crawler.WaitBackoff] != float64(2*MaxHosts+1) {
 		t.Errorf("%v seconds blocked, want %d", got, 2*MaxHosts+1)
+	}
+}
+
+// TestFieldCoverage counts each extraction field on HTML 2xx records only.
+func TestFieldCoverage(t *testing.T) {
+	a := New("title", "price", "never")
+	a.ObserveRecord(&store.Record{Status: 200, ContentType: "text/html", Fields: map[string]any{"title": "a", "price": "1"}}, crawler.KindNone)
+	a.ObserveRecord(&store.Record{Status: 200, ContentType: "application/xhtml+xml", Fields: map[string]any{"title": "b"}}, crawler.KindMissingField)
+	a.ObserveRecord(&store.Record{Status: 200, ContentType: "text/html"}, crawler.KindMissingField)
+	a.ObserveRecord(&store.Record{Status: 200, ContentType: "text/html", Fields: map[string]any{"title": "c", "price": "2"}}, crawler.KindNone)
+	// Not HTML 2xx: not counted, whatever they carry.
+	a.ObserveRecord(&store.Record{Status: 404, ContentType: "text/html", Fields: map[string]any{"title": "x"}}, crawler.KindHTTP4xx)
+	a.ObserveRecord(&store.Record{Status: 200, ContentType: "application/pdf"}, crawler.KindNone)
+
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	r := a.Report(start, start.Add(time.Second))
+	want := []FieldCoverage{
+		{Name: "title", Pages: 4, Matched: 3, Coverage: 0.75},
+		{Name: "price", Pages: 4, Matched: 2, Coverage: 0.5},
+		{Name: "never", Pages: 4, Matched: 0, Coverage: 0},
+	}
+	if !reflect.DeepEqual(r.Fields, want) {
+		t.Errorf("Fields = %+v, want %+v", r.Fields, want)
+	}
+	var b strings.Builder
+	if err := r.WriteText(&b); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "fields      title 75.0% (3/4), price 50.0% (2/4), never 0.0% (0/4)\n") {
+		t.Errorf("summary has no fields line:\n%s", b.String())
+	}
+	if r := New().Report(start, start); r.Fields != nil {
+		t.Errorf("Fields = %+v without fields, want none", r.Fields)
 	}
 }
