@@ -140,6 +140,10 @@ type Config struct {
 	// parse that finds its links (parser.Extractor); they are the
 	// record's fields.
 	Extract *parser.Extractor
+	// Anchors records each page's anchors (its link elements with their
+	// text, store.Record.Anchors), for a report of where and how a URL is
+	// linked (crawl links).
+	Anchors bool
 	// RequireFields are names of Extract's fields that an HTML page with a
 	// 2xx status must have: one without is recorded with an error
 	// (error_kind missing_field), its links still followed.

@@ -34,6 +34,7 @@ var recorded = map[string]func(*crawler.Config){
 	"Save":         func(c *crawler.Config) { c.Save = new(save.Dir) },
 	"WARC":         func(c *crawler.Config) { c.WARC = new(warc.Writer) },
 	"Extract":      func(c *crawler.Config) { c.Extract = mustExtractor("title=title") },
+	"Anchors":      func(c *crawler.Config) { c.Anchors = true },
 	"RequireFields": func(c *crawler.Config) {
 		c.RequireFields = append(c.RequireFields, "title")
 	},

@@ -134,6 +134,12 @@ func (r *Result) record() *store.Record {
 	if r.Page != nil {
 		rec.Title = r.Page.Title
 		rec.Links = r.Page.Links
+		if len(r.Page.Anchors) > 0 {
+			rec.Anchors = make([]store.Anchor, len(r.Page.Anchors))
+			for i, a := range r.Page.Anchors {
+				rec.Anchors[i] = store.Anchor{URL: a.URL, Text: a.Text}
+			}
+		}
 		rec.Fields = r.Page.Fields
 	}
 	return rec

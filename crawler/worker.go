@@ -119,6 +119,9 @@ func (c *Crawler) handle(ctx context.Context, l *frontier.Lease) (outcome, error
 			res.fail(KindOther, fmt.Sprintf("parse: %v", err))
 			break
 		}
+		if !c.cfg.Anchors {
+			page.Anchors = nil // recorded only when asked: they cost ~8 % of a crawl's CPU
+		}
 		res.Page = page
 		for _, name := range c.cfg.RequireFields {
 			if _, ok := page.Fields[name]; !ok {

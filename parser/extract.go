@@ -226,24 +226,25 @@ func (r Rule) value(n *html.Node) (string, bool) {
 		}
 		v = strings.TrimSpace(a)
 	} else {
-		v = deepText(n)
+		v = collapsedText(n, maxValueLen)
 	}
 	return truncateUTF8(strings.ToValidUTF8(v, "\uFFFD"), maxValueLen), true
 }
 
-// deepText concatenates the text nodes under n, as textContent does, with
-// each run of HTML whitespace collapsed to one space and none at either
-// end. It stops once it has kept more than maxValueLen bytes, so neither a
-// long text nor a long run of spaces costs more than that.
-func deepText(n *html.Node) string {
+// collapsedText concatenates the text nodes under n, as textContent does,
+// with each run of HTML whitespace collapsed to one space and none at
+// either end. It stops once it has kept more than limit bytes, so neither
+// a long text nor a long run of spaces costs more than that; the caller
+// cuts the result to limit.
+func collapsedText(n *html.Node, limit int) string {
 	var b strings.Builder
 	space := false
 	var walk func(*html.Node)
 	walk = func(n *html.Node) {
-		for c := n.FirstChild; c != nil && b.Len() <= maxValueLen; c = c.NextSibling {
+		for c := n.FirstChild; c != nil && b.Len() <= limit; c = c.NextSibling {
 			switch c.Type {
 			case html.TextNode:
-				for i := 0; i < len(c.Data) && b.Len() <= maxValueLen; i++ {
+				for i := 0; i < len(c.Data) && b.Len() <= limit; i++ {
 					ch := c.Data[i]
 					if ch == ' ' || ch == '\t' || ch == '\n' || ch == '\f' || ch == '\r' {
 						space = b.Len() > 0

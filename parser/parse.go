@@ -34,11 +34,34 @@ type Page struct {
 	NoFollow bool
 	// NoIndex is set when a <meta name="robots"> says noindex or none.
 	NoIndex bool
+	// Anchors are the page's links as written, one per a[href],
+	// area[href], frame[src] and iframe[src] that resolves to a link, in
+	// document order, duplicates kept: each with its URL (as in Links)
+	// and text. At most maxAnchors.
+	Anchors []Anchor
 	// Fields are the values the Extractor given to Parse took, by rule
 	// name: a string, or a []string for a NAME[] rule; a rule that
 	// matched nothing has no key. Nil without an Extractor or matches.
 	Fields map[string]any
 }
+
+// An Anchor is one link element of a page: where it leads and what it
+// says.
+type Anchor struct {
+	// URL is the link, absolute and normalized, as in Page.Links.
+	URL string
+	// Text is what a reader sees of the link, whitespace-collapsed and at
+	// most maxAnchorText bytes: an <a>'s text, else the alt of an image
+	// in it, else its title; an <area>'s alt; a frame's title.
+	Text string
+}
+
+// Limits on Page.Anchors, so that a page of links cannot make its record
+// unbounded.
+const (
+	maxAnchors    = 10000
+	maxAnchorText = 256
+)
 
 // Parse parses an HTML body. contentType is the response's Content-Type
 // header (may be empty); pageURL is the absolute http(s) URL the body came
@@ -66,7 +89,7 @@ func Parse(body []byte, contentType string, pageURL *url.URL, ex *Extractor) (*P
 
 	p := &Page{Charset: name, Base: pageForm}
 	var (
-		refs               []string
+		refs               []ref
 		haveTitle, hasBase bool
 		baseHref           string
 	)
@@ -91,11 +114,11 @@ func Parse(body []byte, contentType string, pageURL *url.URL, ex *Extractor) (*P
 			}
 		case atom.A, atom.Area:
 			if href, ok := attr(n, "href"); ok {
-				refs = append(refs, href)
+				refs = append(refs, ref{href, n})
 			}
 		case atom.Frame, atom.Iframe:
 			if src, ok := attr(n, "src"); ok {
-				refs = append(refs, src)
+				refs = append(refs, ref{src, n})
 			}
 		}
 	}
@@ -111,23 +134,34 @@ func Parse(body []byte, contentType string, pageURL *url.URL, ex *Extractor) (*P
 		}
 	}
 	p.Base = baseForm
-	p.Links = resolveLinks(newLinkResolver(base, baseForm, hosts), refs)
+	p.Links, p.Anchors = resolveLinks(newLinkResolver(base, baseForm, hosts), refs)
 	p.Fields = x.result()
 	return p, nil
 }
 
+// A ref is a link element and its href or src, as written.
+type ref struct {
+	href string
+	n    *html.Node
+}
+
 // resolveLinks resolves and normalizes refs, skipping invalid and
-// non-http(s) ones and keeping the first of duplicates.
-func resolveLinks(r *linkResolver, refs []string) []string {
+// non-http(s) ones: the links, keeping the first of duplicates, and the
+// anchors, keeping all (up to maxAnchors).
+func resolveLinks(r *linkResolver, refs []ref) ([]string, []Anchor) {
 	if len(refs) == 0 {
-		return []string{} // encodes as [] rather than null
+		return []string{}, nil // links encode as [] rather than null
 	}
 	links := make([]string, 0, len(refs))
+	anchors := make([]Anchor, 0, min(len(refs), maxAnchors))
 	seen := make(map[string]struct{}, len(refs))
 	for _, ref := range refs {
-		link, ok := r.resolve(ref)
+		link, ok := r.resolve(ref.href)
 		if !ok {
 			continue
+		}
+		if len(anchors) < maxAnchors {
+			anchors = append(anchors, Anchor{URL: link, Text: anchorText(ref.n)})
 		}
 		if _, dup := seen[link]; dup {
 			continue
@@ -135,7 +169,36 @@ func resolveLinks(r *linkResolver, refs []string) []string {
 		seen[link] = struct{}{}
 		links = append(links, link)
 	}
-	return links
+	if len(anchors) == 0 {
+		anchors = nil
+	}
+	return links, anchors
+}
+
+// anchorText is the text of link element n for Anchor.Text.
+func anchorText(n *html.Node) string {
+	var t string
+	switch n.DataAtom {
+	case atom.A:
+		if t = collapsedText(n, maxAnchorText); t == "" {
+			for m := range elements(n) {
+				if m.DataAtom == atom.Img {
+					if alt, ok := attr(m, "alt"); ok {
+						t = alt
+						break
+					}
+				}
+			}
+		}
+		if t == "" {
+			t, _ = attr(n, "title")
+		}
+	case atom.Area:
+		t, _ = attr(n, "alt")
+	default:
+		t, _ = attr(n, "title")
+	}
+	return truncateUTF8(strings.ToValidUTF8(collapseSpace(t), "\uFFFD"), maxAnchorText)
 }
 
 // readRobots applies a robots meta content value ("noindex, nofollow") to p.

@@ -24,6 +24,9 @@ type Record struct {
 	// Links are the absolute, normalized http(s) links of the page in
 	// document order, without duplicates. Nil is written as [].
 	Links []string `json:"links"`
+	// Anchors are the page's link elements in document order, duplicates
+	// kept, each with where it leads and its text; absent when none.
+	Anchors []Anchor `json:"anchors,omitempty"`
 	// Bytes is the number of body bytes read (after decompression).
 	Bytes int64 `json:"bytes"`
 	// DurationMS is the time spent on the final attempt (request, body
@@ -58,6 +61,15 @@ type Record struct {
 	// rule that matched nothing has no key; absent without rules or
 	// matches.
 	Fields map[string]any `json:"fields,omitempty"`
+}
+
+// An Anchor is one link element of a page.
+type Anchor struct {
+	// URL is the link, absolute and normalized, as in Links.
+	URL string `json:"url"`
+	// Text is the link's text (else an image's alt, else its title),
+	// whitespace-collapsed, at most 256 bytes; absent when empty.
+	Text string `json:"text,omitempty"`
 }
 
 // WARCRef locates a WARC record: the file's base name and the byte offset

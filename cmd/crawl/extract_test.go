@@ -129,3 +129,55 @@ func TestExtractBadCommandLines(t *testing.T) {
 		})
 	}
 }
+
+// TestAnchorsCrawl checks that --anchors records every HTML page's links
+// with their text, and that without it records have none.
+func TestAnchorsCrawl(t *testing.T) {
+	site := testserver.New(testserver.Config{Pages: 30, Links: 4, Seed: 3})
+	srv := httptest.NewServer(site.Handler())
+	defer srv.Close()
+	for _, on := range []bool{false, true} {
+		out := filepath.Join(t.TempDir(), "out.jsonl")
+		args := []string{"--seed", srv.URL + "/", "--depth", "1", "--out", out, "--quiet", "--log-level", "error"}
+		if on {
+			args = append(args, "--anchors")
+		}
+		if code, _, stderr := runCLI(t, context.Background(), "", args...); code != exitOK {
+			t.Fatalf("exit %d, stderr %q", code, stderr)
+		}
+		pages := 0
+		err := store.ReadFile(out, func(r *store.Record) error {
+			if !on || len(r.Links) == 0 {
+				if len(r.Anchors) != 0 {
+					t.Errorf("%s: anchors %v (--anchors %t, links %v)", r.URL, r.Anchors, on, r.Links)
+				}
+				return nil
+			}
+			pages++
+			seen := map[string]bool{}
+			for _, a := range r.Anchors {
+				if !seen[a.URL] {
+					seen[a.URL] = true
+				}
+				if a.Text == "" {
+					t.Errorf("%s: anchor %s without text", r.URL, a.URL)
+				}
+			}
+			for _, l := range r.Links {
+				if !seen[l] {
+					t.Errorf("%s: link %s has no anchor", r.URL, l)
+				}
+			}
+			if len(seen) != len(r.Links) {
+				t.Errorf("%s: anchors lead to %d URLs, links are %d", r.URL, len(seen), len(r.Links))
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if on && pages == 0 {
+			t.Error("no page with links")
+		}
+	}
+}

@@ -125,6 +125,7 @@ func newFlagSet(o *options) *flag.FlagSet {
 		return nil
 	})
 	fs.StringVar(&o.extractFile, "extract-file", "", "read --extract rules from `FILE`, one per line (blank lines and # comments skipped); they come before the --extract flags")
+	fs.BoolVar(&c.Anchors, "anchors", false, "record each page's link elements in document order with their text (the record's anchors), for crawl links")
 	fs.Func("require-field", "an HTML 2xx page where extract field `NAME` did not match gets an error (error_kind missing_field; its links are still followed) (repeatable)", func(s string) error {
 		c.RequireFields = append(c.RequireFields, s)
 		return nil
