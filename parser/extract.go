@@ -10,6 +10,7 @@ import (
 
 	"github.com/andybalholm/cascadia"
 	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
 )
 
 // Limits on extraction rules and on what they take from a page, so that a
@@ -20,6 +21,8 @@ const (
 	maxRulesBytes = 1 << 20  // bytes in a rule file
 	maxValueLen   = 64 << 10 // bytes kept of one value
 	maxValues     = 1000     // values kept for one NAME[] rule
+	maxPageFields = 1 << 20  // bytes of values kept from one page, all rules together
+	maxTextNodes  = 1 << 20  // nodes the text of values may visit on one page
 )
 
 // A Rule takes one field from each HTML page: the text (or an attribute)
@@ -91,7 +94,11 @@ func ParseRules(r io.Reader) ([]Rule, error) {
 		if read > maxRulesBytes {
 			return nil, fmt.Errorf("line %d: rules longer than %d bytes", line, maxRulesBytes)
 		}
-		text := strings.TrimSpace(sc.Text())
+		text := sc.Text()
+		if line == 1 {
+			text = strings.TrimPrefix(text, "\ufeff") // a byte order mark, as Notepad writes
+		}
+		text = strings.TrimSpace(text)
 		if text == "" || strings.HasPrefix(text, "#") {
 			continue
 		}
@@ -166,16 +173,21 @@ type extraction struct {
 	fields map[string]any
 	done   []bool // a single rule has its value, or a list rule its maxValues
 	left   int    // rules not done
+	bytes  int    // bytes of values left to keep: maxPageFields at the start
+	nodes  int    // nodes the text of values may still visit: maxTextNodes at the start
 }
 
 func (e *Extractor) start() *extraction {
 	if e == nil {
 		return nil
 	}
-	return &extraction{e: e, done: make([]bool, len(e.rules)), left: len(e.rules)}
+	return &extraction{e: e, done: make([]bool, len(e.rules)), left: len(e.rules), bytes: maxPageFields, nodes: maxTextNodes}
 }
 
-// visit offers element n to every rule not done yet.
+// visit offers element n to every rule not done yet. Once the page's
+// values reach maxPageFields bytes, or their text has visited maxTextNodes
+// nodes (nested matches of a NAME[] rule each take their whole subtree),
+// no rule takes more.
 func (x *extraction) visit(n *html.Node) {
 	if x == nil || x.left == 0 {
 		return
@@ -184,9 +196,12 @@ func (x *extraction) visit(n *html.Node) {
 		if x.done[i] || !r.sel.Match(n) {
 			continue
 		}
-		v, ok := r.value(n)
+		v, ok := r.value(n, min(maxValueLen, x.bytes), &x.nodes)
 		if !ok {
 			continue
+		}
+		if x.bytes -= len(v); x.bytes <= 0 || x.nodes <= 0 {
+			x.left = 0
 		}
 		if x.fields == nil {
 			x.fields = make(map[string]any, len(x.e.rules))
@@ -216,8 +231,9 @@ func (x *extraction) result() map[string]any {
 }
 
 // value is what r takes from n: its attribute (false when n has none) or
-// its text, valid UTF-8 and at most maxValueLen bytes.
-func (r Rule) value(n *html.Node) (string, bool) {
+// its text, valid UTF-8 and at most limit bytes; the text's walk visits at
+// most *nodes nodes, and takes them off.
+func (r Rule) value(n *html.Node, limit int, nodes *int) (string, bool) {
 	var v string
 	if r.Attr != "" {
 		a, ok := attrFold(n, r.Attr)
@@ -226,43 +242,59 @@ func (r Rule) value(n *html.Node) (string, bool) {
 		}
 		v = strings.TrimSpace(a)
 	} else {
-		v = collapsedText(n, maxValueLen)
+		v = collapsedText(n, limit, nodes)
 	}
-	return truncateUTF8(strings.ToValidUTF8(v, "\uFFFD"), maxValueLen), true
+	return cut(strings.ToValidUTF8(v, "\uFFFD"), limit), true
 }
 
-// collapsedText concatenates the text nodes under n, as textContent does,
-// with each run of HTML whitespace collapsed to one space and none at
-// either end. It stops once it has kept more than limit bytes, so neither
-// a long text nor a long run of spaces costs more than that; the caller
-// cuts the result to limit.
-func collapsedText(n *html.Node, limit int) string {
-	var b strings.Builder
-	space := false
+// collapsedText concatenates the text nodes under n, as textContent does
+// (without an HTML <template>'s contents, as elements walks), collapsed by
+// a collapser. It stops once it has kept more than limit bytes or visited
+// *nodes nodes, so neither a long text, a long run of spaces nor a big
+// subtree without text costs more than that; the caller cuts the result
+// to limit.
+func collapsedText(n *html.Node, limit int, nodes *int) string {
+	var c collapser
 	var walk func(*html.Node)
 	walk = func(n *html.Node) {
-		for c := n.FirstChild; c != nil && b.Len() <= limit; c = c.NextSibling {
-			switch c.Type {
+		for ch := n.FirstChild; ch != nil && c.b.Len() <= limit && *nodes > 0; ch = ch.NextSibling {
+			*nodes--
+			switch ch.Type {
 			case html.TextNode:
-				for i := 0; i < len(c.Data) && b.Len() <= limit; i++ {
-					ch := c.Data[i]
-					if ch == ' ' || ch == '\t' || ch == '\n' || ch == '\f' || ch == '\r' {
-						space = b.Len() > 0
-						continue
-					}
-					if space {
-						b.WriteByte(' ')
-						space = false
-					}
-					b.WriteByte(ch)
-				}
+				c.write(ch.Data, limit)
 			case html.ElementNode:
-				walk(c)
+				if !(ch.DataAtom == atom.Template && ch.Namespace == "") {
+					walk(ch)
+				}
 			}
 		}
 	}
 	walk(n)
-	return b.String()
+	return c.b.String()
+}
+
+// A collapser builds a text with each run of ASCII whitespace collapsed to
+// one space and none at either end (the HTML standard's "strip and
+// collapse ASCII whitespace").
+type collapser struct {
+	b     strings.Builder
+	space bool // a space is due before the next byte kept
+}
+
+// write appends s, stopping once more than limit bytes are kept.
+func (c *collapser) write(s string, limit int) {
+	for i := 0; i < len(s) && c.b.Len() <= limit; i++ {
+		ch := s[i]
+		if ch == ' ' || ch == '\t' || ch == '\n' || ch == '\f' || ch == '\r' {
+			c.space = c.b.Len() > 0
+			continue
+		}
+		if c.space {
+			c.b.WriteByte(' ')
+			c.space = false
+		}
+		c.b.WriteByte(ch)
+	}
 }
 
 // attrFold is n's attribute named key, compared case-insensitively: the
@@ -280,6 +312,12 @@ func attrFold(n *html.Node, key string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// cut truncates a collapsed text to at most n bytes, at a rune boundary,
+// without a space left at its end.
+func cut(s string, n int) string {
+	return strings.TrimRight(truncateUTF8(s, n), " ")
 }
 
 // truncateUTF8 cuts s to at most n bytes, at a rune boundary.

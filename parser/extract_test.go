@@ -604,3 +604,53 @@ func TestExtractGoldenFacts(t *testing.T) {
 		}
 	}
 }
+
+// TestExtractTextLikeTextContent checks what the text of a value leaves
+// out, as a browser's textContent and the standard's whitespace rules do.
+func TestExtractTextLikeTextContent(t *testing.T) {
+	tests := []struct {
+		name, rule, html, want string
+	}{
+		{"template contents left out", "d=#d", "<div id=d>a<template>b</template>c</div>", "ac"},
+		{"no space left at a cut", "p=p", "<p>" + strings.Repeat("a", maxValueLen-1) + " bbbb</p>", strings.Repeat("a", maxValueLen-1)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := extract(t, tt.html, mustExtractor(t, tt.rule))
+			if got := f[strings.Split(tt.rule, "=")[0]]; got != tt.want {
+				t.Errorf("value = %.60q (%d bytes), want %.60q", got, len(fmt.Sprint(got)), tt.want)
+			}
+		})
+	}
+}
+
+// TestExtractPageBudget checks that nested matches of list rules, which
+// each take their whole subtree's text, keep at most maxPageFields bytes
+// of a page, and that subtrees without text are not walked without end.
+func TestExtractPageBudget(t *testing.T) {
+	text := strings.Repeat("x", maxValueLen)
+	body := strings.Repeat("<div>", 500) + text + strings.Repeat("</div>", 500)
+	f := extract(t, body, mustExtractor(t, "a[]=div", "b[]=div", "c=p"))
+	total := 0
+	for _, v := range f {
+		for _, s := range v.([]string) {
+			total += len(s)
+		}
+	}
+	if total > maxPageFields || total < maxPageFields-maxValueLen {
+		t.Errorf("%d bytes of values, want at most %d, and near it", total, maxPageFields)
+	}
+
+	empty := strings.Repeat("<div>", 400) + strings.Repeat("<i></i>", 100000) + "<p>y</p>"
+	f = extract(t, empty, mustExtractor(t, "a[]=div", "p=p"))
+	if n := len(f["a"].([]string)); n == 0 || n == 400 {
+		t.Errorf("%d values of a: the node budget did not stop the walks", n)
+	}
+}
+
+func TestParseRulesByteOrderMark(t *testing.T) {
+	rules, err := ParseRules(strings.NewReader("\ufeffh=h1\r\nt=title\r\n"))
+	if err != nil || len(rules) != 2 || rules[0].Name != "h" {
+		t.Fatalf("ParseRules = %+v, %v; want rules h and t", rules, err)
+	}
+}

@@ -155,13 +155,14 @@ func resolveLinks(r *linkResolver, refs []ref) ([]string, []Anchor) {
 	links := make([]string, 0, len(refs))
 	anchors := make([]Anchor, 0, min(len(refs), maxAnchors))
 	seen := make(map[string]struct{}, len(refs))
+	nodes := maxTextNodes
 	for _, ref := range refs {
 		link, ok := r.resolve(ref.href)
 		if !ok {
 			continue
 		}
 		if len(anchors) < maxAnchors {
-			anchors = append(anchors, Anchor{URL: link, Text: anchorText(ref.n)})
+			anchors = append(anchors, Anchor{URL: link, Text: anchorText(ref.n, &nodes)})
 		}
 		if _, dup := seen[link]; dup {
 			continue
@@ -175,12 +176,14 @@ func resolveLinks(r *linkResolver, refs []ref) ([]string, []Anchor) {
 	return links, anchors
 }
 
-// anchorText is the text of link element n for Anchor.Text.
-func anchorText(n *html.Node) string {
+// anchorText is the text of link element n for Anchor.Text. Its walk
+// takes the nodes it visits off *nodes, the page's budget: SVG's <a> may
+// nest, so that one subtree is not walked again for each.
+func anchorText(n *html.Node, nodes *int) string {
 	var t string
 	switch n.DataAtom {
 	case atom.A:
-		if t = collapsedText(n, maxAnchorText); t == "" {
+		if t = collapsedText(n, maxAnchorText, nodes); t == "" {
 			for m := range elements(n) {
 				if m.DataAtom == atom.Img {
 					if alt, ok := attr(m, "alt"); ok {
@@ -198,7 +201,7 @@ func anchorText(n *html.Node) string {
 	default:
 		t, _ = attr(n, "title")
 	}
-	return truncateUTF8(strings.ToValidUTF8(collapseSpace(t), "\uFFFD"), maxAnchorText)
+	return cut(strings.ToValidUTF8(collapseSpace(t), "\uFFFD"), maxAnchorText)
 }
 
 // readRobots applies a robots meta content value ("noindex, nofollow") to p.
@@ -274,19 +277,7 @@ func childText(n *html.Node) string {
 // trims it from both ends ("strip and collapse ASCII whitespace" in the HTML
 // standard, which document.title applies).
 func collapseSpace(s string) string {
-	var b strings.Builder
-	space := false
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r' {
-			space = b.Len() > 0
-			continue
-		}
-		if space {
-			b.WriteByte(' ')
-			space = false
-		}
-		b.WriteByte(c)
-	}
-	return b.String()
+	var c collapser
+	c.write(s, len(s))
+	return c.b.String()
 }
