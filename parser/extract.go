@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/andybalholm/cascadia"
 	"golang.org/x/net/html"
@@ -359,8 +361,18 @@ func validAttr(s string) bool {
 	return true
 }
 
-// oneLine keeps the first line of err's message.
+// oneLine keeps the first line of err's message, with any other control
+// character in it (cascadia quotes a selector's '\r' as is) escaped.
 func oneLine(err error) string {
 	msg, _, _ := strings.Cut(err.Error(), "\n")
-	return msg
+	var b strings.Builder
+	for _, r := range msg {
+		if unicode.IsControl(r) {
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
