@@ -7,12 +7,14 @@ import (
 	"io"
 	"net/netip"
 	"time"
+
+	whatwg "github.com/nlnwa/whatwg-url/url"
 )
 
 // Exchange is one HTTP request and its response as captured.
 type Exchange struct {
-	// TargetURI is the URI requested: absolute, no control characters
-	// or spaces.
+	// TargetURI is the URI requested: absolute, a URL the WHATWG parser
+	// takes, no control characters or spaces.
 	TargetURI string
 	// Date is when the request was sent; it must be set (years 1-9999).
 	Date time.Time
@@ -123,6 +125,11 @@ func checkExchange(ex *Exchange) error {
 		if c := ex.TargetURI[i]; c <= ' ' || c == 0x7f || c == '<' || c == '>' {
 			return fmt.Errorf("TargetURI has byte %#x: percent-encode it", c)
 		}
+	}
+	// gowarc checks WARC-Target-URI with this parser when it reads a
+	// record strictly, and a reader would not take the record back.
+	if _, err := whatwg.Parse(ex.TargetURI); err != nil {
+		return fmt.Errorf("TargetURI is not a URL: %w", err)
 	}
 	if y := ex.Date.Year(); ex.Date.IsZero() || y < 1 || y > 9999 {
 		return fmt.Errorf("bad Date %v", ex.Date)

@@ -18,6 +18,8 @@ func FuzzWriteExchange(f *testing.F) {
 	f.Add(ex.TargetURI, ex.Request, ex.ResponseHeader, []byte("hello"), "", "127.0.0.1", false)
 	f.Add("https://example.test/", []byte("GET / HTTP/1.1\r\n\r\n"), []byte("HTTP/1.1 204 No Content\r\n\r\n"), []byte{}, "length", "::1", true)
 	f.Add("http://x/\r\nWARC-Type: evil", ex.Request, []byte("HTTP/1.1 200 OK\r\nX: y\n\r\n"), []byte("\r\n\r\nWARC/1.1\r\n"), "time", "", false)
+	f.Add("h\xfftps://example.test/", ex.Request, ex.ResponseHeader, []byte("x"), "", "", true)
+	f.Add("http://a^b/", ex.Request, ex.ResponseHeader, []byte("x"), "", "", false)
 	f.Add("urn:x", []byte("GET"), []byte("HTTP/1.1 200\r\na\n\r\n"), []byte{0}, "bogus", "1.2.3", true)
 	f.Fuzz(func(t *testing.T, uri string, req, header, payload []byte, truncated, ip string, gz bool) {
 		name := "f.warc"
