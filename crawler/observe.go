@@ -103,6 +103,7 @@ const (
 	KindHTTP5xx                     // a 5xx status
 	KindOther                       // anything else (a parse failure, an unusable Location, ...)
 	KindMissingField                // an HTML 2xx page without a field of Config.RequireFields
+	KindBlocked                     // 403, 429 or 999 after retries: the site refuses the crawler, the URL may be fine
 	// NumErrorKinds is the number of ErrorKind values, KindNone included.
 	NumErrorKinds
 )
@@ -139,6 +140,8 @@ func (k ErrorKind) String() string {
 		return "http_5xx"
 	case KindMissingField:
 		return "missing_field"
+	case KindBlocked:
+		return "blocked"
 	}
 	return "other"
 }
@@ -210,9 +213,14 @@ func isTLSError(err error) bool {
 		strings.HasPrefix(err.Error(), "tls: ")
 }
 
-// statusKind returns the kind of a response status.
+// statusKind returns the kind of a response status. 403 and 429 (and 999,
+// which some sites answer crawlers with) are blocked, not http_4xx: they
+// say the site refuses this client, not that the URL is broken, and link
+// reports keep them apart to avoid false alarms.
 func statusKind(status int) ErrorKind {
 	switch {
+	case status == http.StatusForbidden, status == http.StatusTooManyRequests, status == 999:
+		return KindBlocked
 	case status >= 500:
 		return KindHTTP5xx
 	case status >= 400:

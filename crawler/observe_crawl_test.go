@@ -153,6 +153,8 @@ func TestObserverSeesEverything(t *testing.T) {
 		}
 		want := crawler.KindNone
 		switch {
+		case e.Status == 403 || e.Status == 429:
+			want = crawler.KindBlocked
 		case e.Status >= 500:
 			want = crawler.KindHTTP5xx
 		case e.Status >= 400:

@@ -26,7 +26,8 @@
 //	                       connection_refused, connection_reset, tls,
 //	                       robots_disallowed, robots_unavailable,
 //	                       too_many_redirects, redirect_loop, host_budget,
-//	                       http_4xx, http_5xx, other); absent on success
+//	                       http_4xx, http_5xx, blocked, missing_field,
+//	                       other); absent on success
 //	truncated     bool     true when the body was cut at the size limit;
 //	                       absent otherwise
 //

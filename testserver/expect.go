@@ -82,6 +82,8 @@ func (o Outcome) ErrorKind() string {
 		return "redirect_loop"
 	case strings.Contains(o.Error, "timeout"):
 		return "timeout"
+	case o.Status == 403 || o.Status == 429 || o.Status == 999:
+		return "blocked"
 	case o.Status >= 500:
 		return "http_5xx"
 	case o.Status >= 400:

@@ -111,6 +111,8 @@ func TestReportOfKnownCrawl(t *testing.T) {
 		requests[class(status)] += int64(n)
 		total += int64(n)
 		switch {
+		case status == 403 || status == 429:
+			requestKinds["blocked"] += int64(n)
 		case status >= 500:
 			requestKinds["http_5xx"] += int64(n)
 		case status >= 400:
