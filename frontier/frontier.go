@@ -41,6 +41,11 @@ type Item struct {
 	Attempts int
 	// Hops counts the redirects that led here from the last real link.
 	Hops int
+	// Mode is the crawler's own tag for how to request the URL (0 for an
+	// ordinary page; the crawler uses others for link checks). Frontiers
+	// store it and give it back unchanged; it plays no part in ordering
+	// or deduplication.
+	Mode uint8
 }
 
 // DedupKey returns the key the frontier deduplicates the item by.

@@ -2,6 +2,7 @@ package frontier
 
 import (
 	"hash/maphash"
+	"math"
 	"time"
 )
 
@@ -42,18 +43,24 @@ func (m *Memory) lease(now time.Time) (l Lease, wait time.Duration, ok bool) {
 
 // entry is a queued item without the fields its place in a host queue
 // already says (Host and Depth), so a queued URL costs 64 bytes plus its
-// strings.
+// strings. Attempts and Hops are kept in 32 bits, saturating: a crawl
+// makes far fewer requests or redirects for one URL.
 type entry struct {
 	url, key, parent string
-	attempts, hops   int
+	attempts, hops   int32
+	mode             uint8
 }
 
 func newEntry(it Item) entry {
-	return entry{url: it.URL, key: it.Key, parent: it.Parent, attempts: it.Attempts, hops: it.Hops}
+	return entry{url: it.URL, key: it.Key, parent: it.Parent, attempts: clamp32(it.Attempts), hops: clamp32(it.Hops), mode: it.Mode}
 }
 
 func (e entry) item(host string, depth int) Item {
-	return Item{URL: e.url, Key: e.key, Host: host, Depth: depth, Parent: e.parent, Attempts: e.attempts, Hops: e.hops}
+	return Item{URL: e.url, Key: e.key, Host: host, Depth: depth, Parent: e.parent, Attempts: int(e.attempts), Hops: int(e.hops), Mode: e.mode}
+}
+
+func clamp32(n int) int32 {
+	return int32(max(min(n, math.MaxInt32), math.MinInt32))
 }
 
 // ring is a FIFO of entries that also takes pushes at the front (Retry):

@@ -99,15 +99,24 @@ func delayKey(host string) []byte {
 	return append([]byte{prefixDelay}, host...)
 }
 
-// itemVersion is the first byte of an encoded item.
-const itemVersion = 1
+// The first byte of an encoded item: itemVersion, or itemVersionMode for
+// an item with a Mode, whose byte follows. Items without one are encoded
+// as before Mode existed, so older state directories read the same.
+const (
+	itemVersion     = 1
+	itemVersionMode = 2
+)
 
-// appendItem encodes it: a version byte, Depth, Attempts and Hops as
-// zig-zag varints, then URL, Key, Parent and Host, each with a uvarint
-// length. Queued items are stored with Host "" and Depth 0: their key says
-// both.
+// appendItem encodes it: a version byte (and the Mode byte, if not 0),
+// Depth, Attempts and Hops as zig-zag varints, then URL, Key, Parent and
+// Host, each with a uvarint length. Queued items are stored with Host ""
+// and Depth 0: their key says both.
 func appendItem(dst []byte, it frontier.Item) []byte {
-	dst = append(dst, itemVersion)
+	if it.Mode == 0 {
+		dst = append(dst, itemVersion)
+	} else {
+		dst = append(dst, itemVersionMode, it.Mode)
+	}
 	dst = binary.AppendVarint(dst, int64(it.Depth))
 	dst = binary.AppendVarint(dst, int64(it.Attempts))
 	dst = binary.AppendVarint(dst, int64(it.Hops))
@@ -122,10 +131,16 @@ func appendItem(dst []byte, it frontier.Item) []byte {
 // allocates more than len(b) bytes of strings.
 func decodeItem(b []byte) (frontier.Item, error) {
 	d := decoder{b: b}
-	if v := d.byte(); v != itemVersion {
+	var it frontier.Item
+	switch v := d.byte(); v {
+	case itemVersion:
+	case itemVersionMode:
+		if it.Mode = d.byte(); it.Mode == 0 {
+			return frontier.Item{}, fmt.Errorf("item mode 0 in a version %d item: %w", v, errDecode)
+		}
+	default:
 		return frontier.Item{}, fmt.Errorf("item version %d: %w", v, errDecode)
 	}
-	var it frontier.Item
 	it.Depth = d.int()
 	it.Attempts = d.int()
 	it.Hops = d.int()

@@ -14,6 +14,8 @@ var codecItems = []frontier.Item{
 	{URL: "http://a.test/", Host: "a.test"},
 	{URL: "http://a.test/x?y=1", Key: "a.test/x", Host: "a.test", Depth: 2, Parent: "http://p.test/", Attempts: 3, Hops: 1},
 	{URL: "ü\x00\xff", Depth: -1, Attempts: math.MaxInt64, Hops: math.MinInt64},
+	{URL: "http://a.test/", Host: "a.test", Depth: 3, Mode: 1},
+	{URL: "http://a.test/", Mode: 255, Attempts: 2},
 }
 
 func TestItemRoundTrip(t *testing.T) {

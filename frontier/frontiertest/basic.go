@@ -155,14 +155,14 @@ func testItemRoundTrip(e *env) {
 	f := e.newFrontier(frontier.Policy{})
 	in := frontier.Item{
 		URL: "http://a.test/x?y=1", Key: "a.test/x", Host: "a.test", Depth: 2,
-		Parent: "http://p.test/", Attempts: 2, Hops: 1,
+		Parent: "http://p.test/", Attempts: 2, Hops: 1, Mode: 1,
 	}
 	e.add(f, in)
 	l := e.next(f)
 	if l.Item != in {
 		e.t.Errorf("leased %+v, want %+v", l.Item, in)
 	}
-	l.Item.Attempts, l.Item.Hops = 3, 0
+	l.Item.Attempts, l.Item.Hops, l.Item.Mode = 3, 0, 2
 	e.retry(f, l, 0)
 	l2 := e.next(f)
 	if l2.Item != l.Item {

@@ -13,7 +13,10 @@ import (
 // A queued item is stored as one record in its host's list for its depth.
 // Host and depth are implied by the list's key, so the record holds the rest:
 //
-//	varint Attempts | varint Hops | uvarint len(URL) | URL | uvarint len(Key) | Key | Parent
+//	[varint -Mode] | varint Attempts | varint Hops | uvarint len(URL) | URL | uvarint len(Key) | Key | Parent
+//
+// The Mode comes first, negated, only when it is not 0: Attempts is never
+// negative, so a record without it reads as before Mode existed.
 //
 // A lease keeps the host and depth in front of the record, so that a script
 // can put it back in the right list without decoding it:
@@ -26,8 +29,11 @@ var errRecord = errors.New("malformed record")
 // encodeRecord encodes it without its Host and Depth.
 func encodeRecord(it frontier.Item) string {
 	key := it.Key
-	b := make([]byte, 0, 3*binary.MaxVarintLen64+len(it.URL)+len(key)+len(it.Parent))
-	b = binary.AppendVarint(b, int64(it.Attempts))
+	b := make([]byte, 0, 4*binary.MaxVarintLen64+len(it.URL)+len(key)+len(it.Parent))
+	if it.Mode != 0 {
+		b = binary.AppendVarint(b, -int64(it.Mode))
+	}
+	b = binary.AppendVarint(b, int64(max(it.Attempts, 0)))
 	b = binary.AppendVarint(b, int64(it.Hops))
 	b = binary.AppendUvarint(b, uint64(len(it.URL)))
 	b = append(b, it.URL...)
@@ -46,6 +52,16 @@ func decodeRecord(rec, host string, depth int) (frontier.Item, error) {
 		return frontier.Item{}, errRecord
 	}
 	b = b[n:]
+	if attempts < 0 {
+		if attempts < -255 {
+			return frontier.Item{}, errRecord
+		}
+		it.Mode = uint8(-attempts)
+		if attempts, n = binary.Varint(b); n <= 0 || attempts < 0 {
+			return frontier.Item{}, errRecord
+		}
+		b = b[n:]
+	}
 	hops, n := binary.Varint(b)
 	if n <= 0 {
 		return frontier.Item{}, errRecord

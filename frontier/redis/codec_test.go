@@ -12,7 +12,9 @@ func TestRecordRoundTrip(t *testing.T) {
 		{URL: "http://a.test/", Host: "a.test"},
 		{URL: "http://a.test/x?y=1", Key: "a.test/x", Host: "a.test", Depth: 2, Parent: "http://p.test/", Attempts: 2, Hops: 1},
 		{URL: "http://a.test/", Key: "http://a.test/", Host: "a.test", Depth: MaxDepth},
-		{URL: "", Host: "", Attempts: -3, Hops: -1},
+		{URL: "", Host: "", Attempts: 3, Hops: -1},
+		{URL: "http://a.test/", Host: "a.test", Attempts: 0, Mode: 1},
+		{URL: "http://a.test/", Host: "a.test", Attempts: 2, Hops: 1, Mode: 255},
 		{URL: "http://\x00:\n/é", Key: "k:1:2", Host: "h:3:x", Parent: strings.Repeat("p", 300), Attempts: 1 << 40},
 	}
 	for _, in := range tests {
