@@ -144,6 +144,12 @@ type Config struct {
 	// text, store.Record.Anchors), for a report of where and how a URL is
 	// linked (crawl links).
 	Anchors bool
+	// CheckLinks requests, once each, the links of in-scope HTML pages
+	// that the crawl does not follow (another host, left out by Include,
+	// Exclude, Accept or Reject, one hop past MaxDepth), to record their
+	// status: HEAD, then GET when HEAD is answered with an error; never
+	// parsed, saved or archived (check.go). Their records say check.
+	CheckLinks bool
 	// RequireFields are names of Extract's fields that an HTML page with a
 	// 2xx status must have: one without is recorded with an error
 	// (error_kind missing_field), its links still followed.

@@ -60,14 +60,16 @@ func newRobotsClient(rt http.RoundTripper) *http.Client {
 // counted and discarded. err is the URL's failure: when the body fails
 // after the headers arrived, res keeps the response without a body. fatal
 // is a failure to save, which ends the crawl. With a WARC output, the
-// request's capture lands in slot when the body is closed.
+// request's capture lands in slot when the body is closed. A link check
+// is requested by its mode's method and keeps no body (check.go).
 func (c *Crawler) fetch(ctx context.Context, res *Result, slot *captureSlot) (err, fatal error) {
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
 	if slot != nil {
 		ctx = context.WithValue(ctx, captureKey{}, slot)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, res.lease.Item.URL, nil)
+	it := &res.lease.Item
+	req, err := http.NewRequestWithContext(ctx, method(it), it.URL, nil)
 	if err != nil {
 		return fmt.Errorf("request: %w", err), nil
 	}
@@ -82,6 +84,13 @@ func (c *Crawler) fetch(ctx context.Context, res *Result, slot *captureSlot) (er
 
 	r := &Response{Status: resp.StatusCode, Header: resp.Header, MediaType: mediaType(resp.Header.Get("Content-Type"))}
 	res.Response = r
+	if isCheck(it) {
+		body, err := decode(resp.Body, resp.Header.Get("Content-Encoding"))
+		if err == nil {
+			r.Bytes = readCheckBody(body)
+		}
+		return nil, nil
+	}
 	ok := resp.StatusCode >= 200 && resp.StatusCode < 300
 	if ok && !isHTML(r.MediaType) && c.keep.any() && !c.keep.keeps(r.MediaType, res.URL.Path) {
 		return nil, nil // not wanted: the body is not read

@@ -10,7 +10,7 @@ import (
 // records say (seeds, depth, page limits, scope, filters, trap limits,
 // redirects, body size, robots.txt and the robots.txt name of UserAgent,
 // the --accept/--reject rules, whether bodies are saved and archived, and
-// the extraction rules, required fields and anchors).
+// the extraction rules, required fields, anchors and link checks).
 // Fields that only change how fast or how politely a crawl goes
 // (Concurrency, PerHost, Rate, Timeout, Retries, backoffs, Crawl-delay and
 // Retry-After caps, Grace, FlushInterval, Transport, Observer) are left
@@ -43,6 +43,9 @@ func (c Config) Fingerprint() []byte {
 	}
 	if c.Anchors {
 		fmt.Fprintf(h, "anchors=true\n")
+	}
+	if c.CheckLinks {
+		fmt.Fprintf(h, "check-links=true\n")
 	}
 	return h.Sum(nil)
 }

@@ -35,6 +35,7 @@ var recorded = map[string]func(*crawler.Config){
 	"WARC":         func(c *crawler.Config) { c.WARC = new(warc.Writer) },
 	"Extract":      func(c *crawler.Config) { c.Extract = mustExtractor("title=title") },
 	"Anchors":      func(c *crawler.Config) { c.Anchors = true },
+	"CheckLinks":   func(c *crawler.Config) { c.CheckLinks = true },
 	"RequireFields": func(c *crawler.Config) {
 		c.RequireFields = append(c.RequireFields, "title")
 	},

@@ -119,6 +119,7 @@ func (r *Result) record() *store.Record {
 		Saved:      r.Saved,
 		SHA256:     r.SHA256,
 		WARC:       r.warcAt,
+		Check:      isCheck(it),
 	}
 	if r.Err != "" {
 		rec.ErrorKind = r.Kind.String()

@@ -78,12 +78,8 @@ func (s *scope) inScope(u *url.URL) bool {
 	return ok
 }
 
-// filter reports whether a link passes the length limit and the include
-// and exclude patterns.
+// filter reports whether a link passes the include and exclude patterns.
 func (s *scope) filter(link string) bool {
-	if len(link) > s.maxURLLength {
-		return false
-	}
 	for _, re := range s.exclude {
 		if re.MatchString(link) {
 			return false
@@ -100,17 +96,30 @@ func (s *scope) filter(link string) bool {
 	return false
 }
 
-// item makes the frontier item for a normalized link, or reports false
-// when the link is out of scope or filtered out.
-func (s *scope) item(link string, depth int, parent string, hops int) (frontier.Item, bool) {
-	if !s.filter(link) {
-		return frontier.Item{}, false
+// verdict is what the scope says of a link.
+type verdict uint8
+
+const (
+	follow  verdict = iota // in scope: crawl it
+	outside                // another host, or left out by the include and exclude patterns: only a link check requests it
+	drop                   // too long, unusable, or a trap (repeated segments): never requested
+)
+
+// item makes the frontier item for a normalized link and says whether the
+// crawl follows it. The item is empty when the verdict is drop.
+func (s *scope) item(link string, depth int, parent string, hops int) (frontier.Item, verdict) {
+	if len(link) > s.maxURLLength {
+		return frontier.Item{}, drop
 	}
 	u, err := url.Parse(link)
-	if err != nil || !s.inScope(u) || (s.maxRepeats > 0 && repeatsSegment(u.EscapedPath(), s.maxRepeats)) {
-		return frontier.Item{}, false
+	if err != nil || (s.maxRepeats > 0 && repeatsSegment(u.EscapedPath(), s.maxRepeats)) {
+		return frontier.Item{}, drop
 	}
-	return newItem(link, u, depth, parent, hops), true
+	it := newItem(link, u, depth, parent, hops)
+	if !s.filter(link) || !s.inScope(u) {
+		return it, outside
+	}
+	return it, follow
 }
 
 // newItem builds a frontier item for a normalized URL.

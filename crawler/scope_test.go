@@ -69,25 +69,34 @@ func TestScope(t *testing.T) {
 	}
 }
 
-func TestScopeFilter(t *testing.T) {
+func TestScopeVerdict(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.Include = []*regexp.Regexp{regexp.MustCompile(`/docs/`), regexp.MustCompile(`/blog/`)}
 	cfg.Exclude = []*regexp.Regexp{regexp.MustCompile(`\.pdf$`)}
 	cfg.MaxURLLength = 40
+	cfg.MaxRepeats = 2
 	s := newScope(cfg)
+	u, _ := url.Parse("https://x.test/")
+	s.allow(u)
 	tests := []struct {
 		link string
-		want bool
+		want verdict
 	}{
-		{"https://x.test/docs/a", true},
-		{"https://x.test/blog/b", true},
-		{"https://x.test/shop/c", false},
-		{"https://x.test/docs/manual.pdf", false},
-		{"https://x.test/docs/aaaaaaaaaaaaaaaaaaaaaaaaa", false}, // too long
+		{"https://x.test/docs/a", follow},
+		{"https://x.test/blog/b", follow},
+		{"https://x.test/shop/c", outside},                      // not included
+		{"https://x.test/docs/manual.pdf", outside},             // excluded
+		{"https://y.test/docs/a", outside},                      // another host
+		{"https://x.test/docs/aaaaaaaaaaaaaaaaaaaaaaaaa", drop}, // too long
+		{"https://y.test/docs/a/docs/a/docs/a", drop},           // a trap, even elsewhere
 	}
 	for _, tt := range tests {
-		if got := s.filter(tt.link); got != tt.want {
-			t.Errorf("filter(%q) = %v, want %v", tt.link, got, tt.want)
+		it, got := s.item(tt.link, 1, "https://x.test/", 0)
+		if got != tt.want {
+			t.Errorf("item(%q) verdict %d, want %d", tt.link, got, tt.want)
+		}
+		if (it.URL == "") != (got == drop) {
+			t.Errorf("item(%q) = %+v with verdict %d", tt.link, it, got)
 		}
 	}
 }

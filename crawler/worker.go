@@ -56,7 +56,7 @@ func (c *Crawler) handle(ctx context.Context, l *frontier.Lease) (outcome, error
 	it.Attempts++
 	res := c.newResult(l, u, start)
 	var slot *captureSlot
-	if c.warc != nil {
+	if c.warc != nil && !isCheck(it) {
 		slot = &captureSlot{}
 	}
 	err, fatal := c.fetch(ctx, res, slot)
@@ -76,6 +76,14 @@ func (c *Crawler) handle(ctx context.Context, l *frontier.Lease) (outcome, error
 		c.failures.inc(it.Host)
 		c.takeCapture(slot, res, false)
 		return outcome{res: res.done().fail(classifyError(err), err.Error())}, nil
+	}
+	if it.Mode == modeCheckHead && confirmByGet(resp.Status) {
+		// Asked again by GET, as a request of its own: the host's
+		// delay applies before it.
+		log.Debug("HEAD answered with an error; checking by GET", zap.Int("status", resp.Status))
+		it.Mode = modeCheckGet
+		res.release()
+		return outcome{requeue: true}, nil
 	}
 	c.takeCapture(slot, res, transientStatus(resp.Status) && it.Attempts <= c.cfg.Retries)
 	if transientStatus(resp.Status) {
@@ -169,7 +177,14 @@ func (c *Crawler) checkRobots(ctx context.Context, l *frontier.Lease, u *url.URL
 			c.noteRetry(it.Host, WaitRobots, time.Until(res.retryAt), 0, res.err)
 			return outcome{requeue: true, wait: time.Until(res.retryAt)}, true
 		}
-		return outcome{res: c.newResult(l, u, time.Now()).fail(classifyError(res.err), res.err.Error())}, true
+		kind := classifyError(res.err)
+		if isCheck(it) {
+			// A link check reports a host that does not answer at all
+			// as such (dns, connection_refused, ...): the link is dead,
+			// whatever its robots.txt would have said.
+			kind = checkRobotsKind(res.err)
+		}
+		return outcome{res: c.newResult(l, u, time.Now()).fail(kind, res.err.Error())}, true
 	case res.fetched:
 		// The robots.txt request used this lease's turn at the host.
 		return outcome{requeue: true}, true
@@ -281,9 +296,15 @@ func (c *Crawler) redirect(res *Result, location string) {
 			c.scope.allow(tu)
 		}
 	}
-	if child, ok := c.scope.item(target, it.Depth, it.URL, it.Hops+1); ok {
-		res.children = []frontier.Item{child}
+	child, v := c.scope.item(target, it.Depth, it.URL, it.Hops+1)
+	if isCheck(it) || v != follow {
+		// A check's redirect is checked in turn, wherever it leads.
+		var ok bool
+		if child, ok = c.asCheck(child, v); !ok {
+			return
+		}
 	}
+	res.children = []frontier.Item{child}
 }
 
 // loopsBack reports whether a redirect target is the redirecting URL itself
@@ -295,14 +316,19 @@ func loopsBack(target string, it *frontier.Item) bool {
 	return key == it.DedupKey() || (it.Hops > 0 && key == parser.DedupKey(it.Parent))
 }
 
-// children turns a page's links into the items to queue.
+// children turns a page's links into the items to queue: the links it
+// follows, and the others as link checks when the crawl checks links.
 func (c *Crawler) children(links []string, it *frontier.Item) []frontier.Item {
-	if it.Depth >= c.cfg.MaxDepth {
+	past := it.Depth >= c.cfg.MaxDepth
+	if past && !c.cfg.CheckLinks {
 		return nil
 	}
 	items := make([]frontier.Item, 0, len(links))
 	for _, link := range links {
-		if child, ok := c.scope.item(link, it.Depth+1, it.URL, 0); ok && !c.skipsLink(child) {
+		child, v := c.scope.item(link, it.Depth+1, it.URL, 0)
+		if v == follow && !past && !c.skipsLink(child) {
+			items = append(items, child)
+		} else if child, ok := c.asCheck(child, v); ok {
 			items = append(items, child)
 		}
 	}

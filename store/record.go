@@ -57,6 +57,11 @@ type Record struct {
 	// WARC locates the response record of the URL's final request in the
 	// WARC output (crawl --warc); absent without one.
 	WARC *WARCRef `json:"warc,omitempty"`
+	// Check is true for a link check (crawl --check-links): a link the
+	// crawl does not follow, requested only for its status (HEAD, or GET
+	// when HEAD was answered with an error), never parsed; absent
+	// otherwise.
+	Check bool `json:"check,omitempty"`
 	// Fields are the values taken from an HTML page by crawl --extract
 	// rules, by name: a string, or a list of strings for a NAME[] rule. A
 	// rule that matched nothing has no key; absent without rules or

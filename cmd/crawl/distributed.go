@@ -117,15 +117,17 @@ func parseAdmin(name string, args []string) (*adminOptions, *flag.FlagSet, error
 	return o, fs, nil
 }
 
-// runSubcommand runs crawl status, crawl delete or crawl help.
-func runSubcommand(ctx context.Context, name string, args []string, stdout io.Writer) error {
+// runSubcommand runs crawl links, crawl status, crawl delete or crawl help.
+func runSubcommand(ctx context.Context, name string, args []string, stdin io.Reader, stdout io.Writer) error {
 	switch name {
 	case "help":
 		usage(stdout)
 		return nil
+	case "links":
+		return runLinks(args, stdin, stdout)
 	case "status", "delete":
 	default:
-		return usagef("unknown command %q: want status, delete or help (a crawl starts with --seed)", name)
+		return usagef("unknown command %q: want links, status, delete or help (a crawl starts with --seed)", name)
 	}
 	o, fs, err := parseAdmin(name, args)
 	if errors.Is(err, flag.ErrHelp) {

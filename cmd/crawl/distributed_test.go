@@ -191,7 +191,7 @@ func TestDistributedCrawl(t *testing.T) {
 
 	// The shared state says the crawl is finished.
 	var out bytes.Buffer
-	if err := runSubcommand(context.Background(), "status", []string{"--frontier", redisURL, "--crawl-id", id}, &out); err != nil {
+	if err := runSubcommand(context.Background(), "status", []string{"--frontier", redisURL, "--crawl-id", id}, nil, &out); err != nil {
 		t.Fatalf("status: %v", err)
 	}
 	wantStatus := "done:      " + strconv.Itoa(want) + "\nfinished:  true\n"

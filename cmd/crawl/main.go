@@ -101,7 +101,7 @@ func exitStatus(err error) (code int, msg string) {
 // run is the whole command: parse args, crawl, write records to the output.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if isSubcommand(args) {
-		return runSubcommand(ctx, args[0], args[1:], stdout)
+		return runSubcommand(ctx, args[0], args[1:], stdin, stdout)
 	}
 	o, err := parseArgs(args, stdin)
 	if err != nil {

@@ -1,0 +1,99 @@
+package crawler
+
+import (
+	"io"
+	"net/http"
+
+	"github.com/crawl-dev/crawl/frontier"
+)
+
+// Link checks (Config.CheckLinks). A link on an in-scope HTML page that
+// the crawl does not follow (another host, left out by --include or
+// --exclude, not kept by --accept/--reject, or one hop past MaxDepth) is
+// queued like a page, with a check Mode, so that the frontier requests it
+// once however many pages link to it, in breadth-first order, under the
+// host's politeness, and keeps it across --state restarts and Redis
+// workers. A check is requested by HEAD; a HEAD answered with an error
+// is asked again by GET, as a request of its own at the host's pace. Its
+// body is never parsed, saved or archived, and its links never followed;
+// its redirects are checked in turn. robots.txt, Retry-After, backoff and
+// the host budget apply as to any request.
+
+// Item modes: how the crawler requests an item.
+const (
+	modePage      uint8 = iota // an ordinary page: GET, parsed, followed
+	modeCheckHead              // a link check, by HEAD
+	modeCheckGet               // a link check by GET, after HEAD was answered with an error
+)
+
+// checkBodyMax is how much of a check's GET body is read, and discarded,
+// so that the connection can be reused for a small body; a larger one
+// closes the connection instead of being downloaded.
+const checkBodyMax = 64 << 10
+
+// isCheck reports whether it is a link check.
+func isCheck(it *frontier.Item) bool { return it.Mode != modePage }
+
+// confirmByGet reports whether a HEAD answer must be confirmed by a GET
+// before the link is called broken: the method is refused (405, 501), or
+// the answer is another error, which many servers give HEAD where GET
+// works (403, 404, 500). A request to slow down (408, 429) is retried as
+// HEAD like any other.
+func confirmByGet(status int) bool {
+	return status >= 400 && status != http.StatusRequestTimeout && status != http.StatusTooManyRequests
+}
+
+// method returns the HTTP method the item is requested with.
+func method(it *frontier.Item) string {
+	if it.Mode == modeCheckHead {
+		return http.MethodHead
+	}
+	return http.MethodGet
+}
+
+// readCheckBody reads at most checkBodyMax bytes of a check's body and
+// returns how many it read. A failure while reading is not the link's:
+// the status it came to learn has arrived.
+func readCheckBody(body io.Reader) int64 {
+	n, _ := io.Copy(io.Discard, io.LimitReader(body, checkBodyMax)) // see above
+	return n
+}
+
+// checkRobotsKind is the kind of a link check whose robots.txt could not
+// be fetched: the network error's kind when the host did not answer, else
+// robots_unavailable (robots.txt answered 429 or 5xx).
+func checkRobotsKind(err error) ErrorKind {
+	for _, e := range unwrapAll(err) {
+		if k := classifyError(e); k != KindOther && k != KindRobotsUnavailable {
+			return k
+		}
+	}
+	return KindRobotsUnavailable
+}
+
+// unwrapAll returns err and every error it wraps, depth first.
+func unwrapAll(err error) []error {
+	if err == nil {
+		return nil
+	}
+	all := []error{err}
+	switch u := err.(type) {
+	case interface{ Unwrap() error }:
+		all = append(all, unwrapAll(u.Unwrap())...)
+	case interface{ Unwrap() []error }:
+		for _, e := range u.Unwrap() {
+			all = append(all, unwrapAll(e)...)
+		}
+	}
+	return all
+}
+
+// asCheck makes a link the crawl does not follow into a link check, when
+// the crawl checks links; ok is false otherwise.
+func (c *Crawler) asCheck(it frontier.Item, v verdict) (frontier.Item, bool) {
+	if !c.cfg.CheckLinks || v == drop {
+		return frontier.Item{}, false
+	}
+	it.Mode = modeCheckHead
+	return it, true
+}
