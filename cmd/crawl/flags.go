@@ -296,6 +296,7 @@ func usage(w io.Writer) {
 
 Usage:
   crawl --seed URL [--seed URL ...] [--depth 2] [flags]
+  crawl links [--json] [--blocked] FILE...
   crawl status --frontier redis://HOST:PORT/DB --crawl-id NAME
   crawl delete --frontier redis://HOST:PORT/DB --crawl-id NAME
 
@@ -314,6 +315,10 @@ Examples:
   # price is an error (error_kind missing_field):
   crawl --seed https://shop.example/ --depth 3 --extract 'name=h1' --extract 'price=.price' \
       --extract 'image=img.main@src' --extract 'tags[]=ul.tags li' --require-field price
+
+  # Check every link, off-site ones too, and list the broken ones by page
+  # (crawl links exits 1 when a link is broken, 0 when none is):
+  crawl --seed https://docs.example/ --depth 5 --check-links --quiet --out links.jsonl.gz && crawl links links.jsonl.gz
 
   # Nightly from cron: many seeds, any host, 64 fetches in flight, metrics for
   # Prometheus, a JSON report, and exit 4 if more than 5% of the URLs failed:
