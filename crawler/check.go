@@ -88,6 +88,21 @@ func unwrapAll(err error) []error {
 	return all
 }
 
+// followIfInScope turns a link check back into a page when its link is
+// followed after all: a seed's redirect widened the scope to its host
+// after the link was found (on another seed's page). Without it the check
+// would take the URL's one record, and the page would never be crawled.
+// A check reached through redirects stays one: the crawl does not follow
+// what an off-site link leads to.
+func (c *Crawler) followIfInScope(it *frontier.Item) {
+	if it.Mode != modeCheckHead || it.Hops > 0 || it.Depth > c.cfg.MaxDepth {
+		return
+	}
+	if _, v := c.scope.item(it.URL, it.Depth, it.Parent, 0); v == follow && !c.skipsLink(*it) {
+		it.Mode = modePage
+	}
+}
+
 // asCheck makes a link the crawl does not follow into a link check, when
 // the crawl checks links; ok is false otherwise.
 func (c *Crawler) asCheck(it frontier.Item, v verdict) (frontier.Item, bool) {

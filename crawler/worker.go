@@ -34,6 +34,7 @@ func (c *Crawler) handle(ctx context.Context, l *frontier.Lease) (outcome, error
 		// returns garbage still gets an honest record.
 		return outcome{res: c.newResult(l, nil, time.Now()).fail(KindOther, fmt.Sprintf("invalid url: %v", err))}, nil
 	}
+	c.followIfInScope(it)
 	log := c.log
 	if log.Core().Enabled(zapcore.DebugLevel) {
 		// Per-URL context only when per-URL events are logged: With

@@ -152,12 +152,25 @@ func TestCheckLinksCrawl(t *testing.T) {
 
 // TestLinksReport: crawl links on the crawl's output gives exactly the
 // broken (and, with --blocked, blocked) links of the site's model, by
-// page, with their text, and exits 1; the text form is golden.
+// page, with their text, and exits 1; the text form is golden. The crawl
+// runs at 20 requests a second per host: a check's GET after its HEAD
+// keeps that pace too.
 func TestLinksReport(t *testing.T) {
 	h := serveLinkSite(t)
 	const retries = 1
-	out, _ := crawlLinkSite(t, h, retries)
+	out, _ := crawlLinkSite(t, h, retries, "--rate", "20")
 	want := h.site.Expect(retries)
+	last := make(map[string]time.Time)
+	for _, req := range h.site.Log() {
+		if prev, ok := last[req.Host]; ok {
+			// 50 ms apart at the client; the server may see them a
+			// little closer.
+			if gap := req.Start.Sub(prev); gap < 30*time.Millisecond {
+				t.Errorf("%s %s%s %v after the host's previous request", req.Method, h.placeholders("http://"+req.Host), req.Path, gap)
+			}
+		}
+		last[req.Host] = req.Start
+	}
 
 	for _, blocked := range []bool{false, true} {
 		t.Run(fmt.Sprintf("blocked=%t", blocked), func(t *testing.T) {
