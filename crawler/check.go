@@ -19,6 +19,39 @@ import (
 // its redirects are checked in turn. robots.txt, Retry-After, backoff and
 // the host budget apply as to any request.
 
+// LinkVerdict is what an outcome says of a link to its URL.
+type LinkVerdict uint8
+
+// Link verdicts.
+const (
+	LinkOK      LinkVerdict = iota // no error, or one that is no verdict on the link (host budget, missing field)
+	LinkBroken                     // every other error
+	LinkBlocked                    // the site refused the crawler: blocked (403, 429, 999), robots.txt
+)
+
+// String returns "", "broken" or "blocked".
+func (v LinkVerdict) String() string {
+	switch v {
+	case LinkBroken:
+		return "broken"
+	case LinkBlocked:
+		return "blocked"
+	}
+	return ""
+}
+
+// VerdictOf returns the verdict on a link to a URL whose final outcome
+// (redirects followed) has error kind k.
+func VerdictOf(k ErrorKind) LinkVerdict {
+	switch k {
+	case KindNone, KindHostBudget, KindMissingField:
+		return LinkOK
+	case KindBlocked, KindRobotsDisallowed, KindRobotsUnavailable:
+		return LinkBlocked
+	}
+	return LinkBroken
+}
+
 // Item modes: how the crawler requests an item.
 const (
 	modePage      uint8 = iota // an ordinary page: GET, parsed, followed

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/crawl-dev/crawl/crawler"
 	"github.com/crawl-dev/crawl/parser"
 	"github.com/crawl-dev/crawl/store"
 )
@@ -25,24 +26,11 @@ import (
 // through; the crawl itself stops sooner (--max-redirects).
 const maxRedirectChain = 64
 
-// verdict classes of a link's outcome.
-const (
-	linkOK      = ""
-	linkBroken  = "broken"
-	linkBlocked = "blocked"
-)
-
-// linkClass says what an error_kind means for a link to the URL: broken,
-// blocked (the site refused the crawler: 403, 429, robots.txt), or not a
-// verdict on the link at all (no error, the host budget, a missing field).
-func linkClass(kind string) string {
-	switch kind {
-	case "", "host_budget", "missing_field":
-		return linkOK
-	case "blocked", "robots_disallowed", "robots_unavailable":
-		return linkBlocked
-	}
-	return linkBroken // every other kind, and kinds this version does not know
+// linkClass says what an error_kind means for a link to the URL
+// (crawler.VerdictOf); a kind this version does not know is other: broken.
+func linkClass(kind string) crawler.LinkVerdict {
+	k, _ := crawler.ParseErrorKind(kind)
+	return crawler.VerdictOf(k)
 }
 
 // outcomeOf is what the outputs say about one URL.
@@ -170,10 +158,10 @@ func badLinks(sources []source, outcomes map[string]*outcomeOf, withBlocked bool
 				continue // not checked
 			}
 			v := linkClass(o.kind)
-			if v == linkOK || (v == linkBlocked && !withBlocked) {
+			if v == crawler.LinkOK || (v == crawler.LinkBlocked && !withBlocked) {
 				continue
 			}
-			bl := badLink{URL: a.URL, Text: a.Text, Status: o.status, ErrorKind: o.kind, Error: o.errMsg, Verdict: v}
+			bl := badLink{URL: a.URL, Text: a.Text, Status: o.status, ErrorKind: o.kind, Error: o.errMsg, Verdict: v.String()}
 			if final != a.URL {
 				bl.FinalURL = final
 			}
@@ -212,7 +200,7 @@ func writeLinks(stdout io.Writer, pages []pageLinks, asJSON bool) error {
 	for _, p := range pages {
 		broken := 0
 		for _, l := range p.Links {
-			if l.Verdict == linkBroken {
+			if l.Verdict == crawler.LinkBroken.String() {
 				broken++
 				urls[l.URL] = true
 			}

@@ -94,8 +94,34 @@ func crawlLinkSite(t *testing.T, h *linkHosts, retries int, extra ...string) (st
 func TestCheckLinksCrawl(t *testing.T) {
 	h := serveLinkSite(t)
 	const retries = 2
-	_, recs := crawlLinkSite(t, h, retries)
+	repPath := filepath.Join(t.TempDir(), "report.json")
+	_, recs := crawlLinkSite(t, h, retries, "--report", repPath)
 	want := h.site.Expect(retries)
+
+	// The report counts the checks by their own outcome.
+	var rep struct {
+		LinkChecks struct{ Checked, Broken, Blocked int } `json:"link_checks"`
+	}
+	if b, err := os.ReadFile(repPath); err != nil || json.Unmarshal(b, &rep) != nil {
+		t.Fatalf("report: %v", err)
+	}
+	var checks struct{ Checked, Broken, Blocked int }
+	for _, w := range want {
+		if !w.Check {
+			continue
+		}
+		checks.Checked++
+		switch w.ErrorKind {
+		case "":
+		case "blocked", "robots_disallowed":
+			checks.Blocked++
+		default:
+			checks.Broken++
+		}
+	}
+	if rep.LinkChecks != checks {
+		t.Errorf("report link_checks %+v, want %+v", rep.LinkChecks, checks)
+	}
 	for u, w := range want {
 		r := recs[u]
 		if r == nil {

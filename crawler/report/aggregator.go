@@ -70,6 +70,8 @@ type Aggregator struct {
 
 	waits waits
 
+	checks [3]atomic.Int64 // link check records by crawler.LinkVerdict
+
 	fields     []string       // --extract names, for coverage
 	fieldHits  []atomic.Int64 // HTML 2xx records with fields[i]
 	fieldPages atomic.Int64   // HTML 2xx records
@@ -145,6 +147,9 @@ func (a *Aggregator) ObserveRecord(r *store.Record, kind crawler.ErrorKind) {
 	if r.Bytes != 0 {
 		a.recordBytes.Add(r.Bytes)
 	}
+	if r.Check {
+		a.checks[crawler.VerdictOf(kind)].Add(1)
+	}
 	if len(a.fields) > 0 && ClassOf(r.Status) == Class2xx && isHTML(r.ContentType) {
 		a.fieldPages.Add(1)
 		for i, name := range a.fields {
@@ -181,6 +186,7 @@ type Snapshot struct {
 	BlockedSeconds [crawler.NumWaitReasons]float64 // seconds hosts were blocked, by reason
 	HostsBlocked   int                             // hosts blocked by a retry's wait now
 	Latency        Histogram                       // page request latency
+	Checks         [3]int64                        // link check records by crawler.LinkVerdict
 	FieldPages     int64                           // HTML 2xx records
 	FieldHits      []int64                         // of them, those with each field of New
 }
@@ -204,6 +210,9 @@ func (a *Aggregator) Snapshot() Snapshot {
 	s.RequestBytes = a.requestBytes.Load()
 	s.BlockedSeconds, s.HostsBlocked = a.waits.state(a.now())
 	s.Latency = a.latency.snapshot()
+	for i := range a.checks {
+		s.Checks[i] = a.checks[i].Load()
+	}
 	s.FieldPages = a.fieldPages.Load()
 	for i := range a.fieldHits {
 		s.FieldHits = append(s.FieldHits, a.fieldHits[i].Load())

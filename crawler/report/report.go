@@ -78,6 +78,18 @@ type Report struct {
 	// Fields is each --extract field's coverage, in the order of the
 	// rules; absent without --extract.
 	Fields []FieldCoverage `json:"fields,omitempty"`
+	// LinkChecks counts the records of link checks (--check-links);
+	// absent when there were none.
+	LinkChecks *LinkChecks `json:"link_checks,omitempty"`
+}
+
+// LinkChecks counts link check records: all of them, and those whose
+// outcome is broken or blocked (crawler.VerdictOf). A check that
+// redirects counts as fine here; its target is a check of its own.
+type LinkChecks struct {
+	Checked int64 `json:"checked"`
+	Broken  int64 `json:"broken"`
+	Blocked int64 `json:"blocked"`
 }
 
 // FieldCoverage is how often an extraction rule matched: on Matched of
@@ -171,6 +183,9 @@ func (a *Aggregator) Report(start, end time.Time) *Report {
 	for i := range crawler.NumWaitReasons {
 		r.HostWaits.RetriesByReason[i.String()] = s.Retries[i]
 		r.HostWaits.BlockedSecondsByReason[i.String()] = round(s.BlockedSeconds[i], 3)
+	}
+	if n := sum(s.Checks[:]); n > 0 {
+		r.LinkChecks = &LinkChecks{Checked: n, Broken: s.Checks[crawler.LinkBroken], Blocked: s.Checks[crawler.LinkBlocked]}
 	}
 	for i, name := range a.fields {
 		fc := FieldCoverage{Name: name, Pages: s.FieldPages, Matched: s.FieldHits[i]}

@@ -72,6 +72,11 @@ func (r *Report) WriteText(w io.Writer) error {
 		line(&b, "fields", strings.Join(cov, ", "))
 	}
 
+	if lc := r.LinkChecks; lc != nil {
+		line(&b, "link checks", fmt.Sprintf("%s: %s broken, %s blocked (crawl links lists them by page)",
+			group(lc.Checked), group(lc.Broken), group(lc.Blocked)))
+	}
+
 	if len(r.SlowestHosts) > 0 {
 		fmt.Fprintf(&b, "  %-40s %9s %9s %9s\n", "slowest hosts", "median", "p95", "requests")
 		for _, h := range r.SlowestHosts {
