@@ -5,9 +5,12 @@ import "strings"
 // cleanRef prepares an href value for url.Parse the way browsers read it:
 // leading and trailing ASCII whitespace and control characters trimmed, tabs
 // and newlines removed, a backslash before the query or fragment read as a
-// slash (browsers do this for http and https, the only schemes kept), and a
-// '%' that starts no escape written as %25 (net/url would reject the URL).
-// It returns s itself, trimmed, when nothing else changes.
+// slash (browsers do this for http and https, the only schemes kept), a
+// '%' that starts no escape written as %25 and other control characters
+// and DEL percent-encoded (net/url would reject the URL), and a first
+// segment with a colon that is no scheme ("10:30-meeting", "my_page:1")
+// read as a relative path, as the WHATWG URL parser reads them. It returns
+// s itself, trimmed, when nothing else changes.
 func cleanRef(s string) string {
 	start, end := 0, len(s)
 	for start < end && s[start] <= ' ' {
@@ -17,11 +20,15 @@ func cleanRef(s string) string {
 		end--
 	}
 	s = s[start:end]
-	if !needsCleaning(s) {
+	noScheme := colonWithoutScheme(s)
+	if !noScheme && !needsCleaning(s) {
 		return s
 	}
 	var b strings.Builder
 	b.Grow(len(s) + 8)
+	if noScheme {
+		b.WriteString("./")
+	}
 	inPath := true
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; {
@@ -30,6 +37,8 @@ func cleanRef(s string) string {
 			b.WriteByte('/')
 		case c == '%' && !isEscape(s, i):
 			b.WriteString("%25")
+		case c < ' ' || c == 0x7f:
+			writeHexEscape(&b, c)
 		default:
 			if c == '?' || c == '#' {
 				inPath = false
@@ -40,11 +49,45 @@ func cleanRef(s string) string {
 	return b.String()
 }
 
+// colonWithoutScheme reports whether s has a colon before its first '/',
+// '?', '#' or '\\' with no scheme before it: not ALPHA *( ALPHA / DIGIT /
+// "+" / "-" / "." ) (RFC 3986 3.1), once tabs and newlines are removed as
+// cleanRef removes them. The WHATWG URL parser reads such an href as a
+// relative path.
+func colonWithoutScheme(s string) bool {
+	i := strings.IndexAny(s, ":/?#\\")
+	if i < 0 || s[i] != ':' {
+		return false
+	}
+	scheme := s[:i]
+	if strings.ContainsAny(scheme, "\t\n\r") {
+		scheme = strings.Map(func(r rune) rune {
+			if r == '\t' || r == '\n' || r == '\r' {
+				return -1
+			}
+			return r
+		}, scheme)
+	}
+	if scheme == "" || !isAlpha(scheme[0]) {
+		return true
+	}
+	for j := 1; j < len(scheme); j++ {
+		if c := scheme[j]; !isAlpha(c) && (c < '0' || c > '9') && c != '+' && c != '-' && c != '.' {
+			return true
+		}
+	}
+	return false
+}
+
+const upperHex = "0123456789ABCDEF"
+
+func isAlpha(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
+
 // needsCleaning reports whether cleanRef has more to do than trimming.
 func needsCleaning(s string) bool {
 	inPath := true
 	for i := 0; i < len(s); i++ {
-		switch s[i] {
+		switch c := s[i]; c {
 		case '\t', '\n', '\r':
 			return true
 		case '\\':
@@ -57,6 +100,10 @@ func needsCleaning(s string) bool {
 			}
 		case '?', '#':
 			inPath = false
+		default:
+			if c < ' ' || c == 0x7f {
+				return true
+			}
 		}
 	}
 	return false
@@ -152,7 +199,6 @@ func queryMustEscape(c byte) bool {
 }
 
 func writeHexEscape(b *strings.Builder, c byte) {
-	const upperHex = "0123456789ABCDEF"
 	b.WriteByte('%')
 	b.WriteByte(upperHex[c>>4])
 	b.WriteByte(upperHex[c&15])

@@ -142,8 +142,19 @@ func fetchForm(u *url.URL, hosts hostCache) (string, error) {
 	b.WriteString(scheme)
 	b.WriteString("://")
 	if u.User != nil {
-		writeEscaped(&b, u.User.String(), nil)
-		b.WriteByte('@')
+		// As the WHATWG URL serializer writes userinfo: none when both
+		// parts are empty ("http://@host/"), no ':' for an empty
+		// password ("http://a:@host/"), so one page has one spelling.
+		name := u.User.Username()
+		pw, _ := u.User.Password()
+		switch {
+		case pw != "":
+			writeEscaped(&b, u.User.String(), nil)
+			b.WriteByte('@')
+		case name != "":
+			writeEscaped(&b, url.User(name).String(), nil)
+			b.WriteByte('@')
+		}
 	}
 	b.WriteString(host)
 	if port != "" {
