@@ -99,9 +99,11 @@ type Config struct {
 	// check.
 	MaxRepeats int
 	// MaxHostPages is the most URLs of one host that are fetched; further
-	// URLs of the host are recorded with an error and not fetched, so an
-	// endless calendar or session-id trap cannot keep a crawl alive. 0
-	// means no limit.
+	// URLs of the host are recorded with an error and not fetched, so that
+	// with ScopeAll one host cannot take the whole crawl. 0 (the default)
+	// means no limit: traps are bounded by MaxDepth, MaxRepeats and
+	// MaxURLLength already, and a limit by default would give a big site's
+	// own crawl an error record for every page past it.
 	MaxHostPages int
 	// UserAgent identifies the crawler in requests, and its first word in
 	// robots.txt; it must not be empty.
@@ -178,7 +180,7 @@ func DefaultConfig() Config {
 		MaxRedirects:  10,
 		MaxURLLength:  2048,
 		MaxRepeats:    2,
-		MaxHostPages:  100_000,
+		MaxHostPages:  0, // see MaxHostPages
 		UserAgent:     "crawl/0.1 (+https://github.com/crawl-dev/crawl)",
 		CrawlDelayCap: 30 * time.Second,
 		BackoffBase:   time.Second,

@@ -24,7 +24,7 @@ var recorded = map[string]func(*crawler.Config){
 	"Exclude":      func(c *crawler.Config) { c.Exclude = append(c.Exclude, regexp.MustCompile(`\.pdf$`)) },
 	"MaxURLLength": func(c *crawler.Config) { c.MaxURLLength++ },
 	"MaxRepeats":   func(c *crawler.Config) { c.MaxRepeats = 0 },
-	"MaxHostPages": func(c *crawler.Config) { c.MaxHostPages = 0 },
+	"MaxHostPages": func(c *crawler.Config) { c.MaxHostPages = 5 },
 	"MaxRedirects": func(c *crawler.Config) { c.MaxRedirects = 0 },
 	"MaxBody":      func(c *crawler.Config) { c.MaxBody++ },
 	"IgnoreRobots": func(c *crawler.Config) { c.IgnoreRobots = true },

@@ -29,6 +29,7 @@ type options struct {
 	progress        string  // auto, always or never
 	quiet           bool    // no summary, no automatic progress line
 	state           string  // --state DIR
+	resumed         bool    // the --state crawl had committed records before this run
 	report          string  // --report FILE
 	metrics         string  // --metrics ADDR
 	failOnErrorRate float64 // 0 = off

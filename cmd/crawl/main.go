@@ -31,6 +31,8 @@ const (
 	exitUsage       = 2
 	exitInterrupted = 3
 	exitErrorRate   = 4
+	// exitLocked (5) is in state.go.
+	exitNothingFetched = 6
 )
 
 func main() {
@@ -80,6 +82,7 @@ func exitCode(err error, stderr io.Writer) int {
 func exitStatus(err error) (code int, msg string) {
 	var ue usageError
 	var re errorRateError
+	var nf nothingFetchedError
 	var le lockedError
 	switch {
 	case err == nil:
@@ -94,6 +97,8 @@ func exitStatus(err error) (code int, msg string) {
 		return exitInterrupted, "crawl: interrupted"
 	case errors.As(err, &re):
 		return exitErrorRate, "crawl: " + err.Error()
+	case errors.As(err, &nf):
+		return exitNothingFetched, "crawl: " + err.Error()
 	}
 	return exitFailed, "crawl: " + err.Error()
 }
@@ -186,6 +191,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = runErr
 	case closeErr != nil:
 		err = fmt.Errorf("close output: %w", closeErr)
+	case rep.RecordsByStatusClass[report.Class2xx.String()] == 0 && o.frontier == "memory" && !o.resumed:
+		// A process of a shared crawl, or a resumed one, may have had
+		// nothing left to fetch; a crawl of its own that started
+		// afresh and fetched nothing failed.
+		err = nothingFetchedError{records: rep.Records}
 	case rep.ErrorRateExceeded:
 		err = errorRateError{failed: rep.RecordsWithError, records: rep.Records, limit: o.failOnErrorRate}
 	}

@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -310,6 +312,60 @@ func TestExitErrorRate(t *testing.T) {
 			matches, err := filepath.Glob(filepath.Join(dir, ".report.json.*"))
 			if err != nil || len(matches) != 0 {
 				t.Errorf("temporary report files left: %v %v", matches, err)
+			}
+		})
+	}
+}
+
+// TestExitNothingFetched: a crawl that ends without one 2xx response
+// (a dead seed, a seed that answers 404) exits 6 with one line, still
+// writing its records, summary and report; one 2xx is enough for 0.
+func TestExitNothingFetched(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := "http://" + ln.Addr().String() + "/"
+	ln.Close()
+	notFound := httptest.NewServer(http.NotFoundHandler())
+	defer notFound.Close()
+	ok := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/robots.txt" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html")
+		w.Write([]byte("<title>ok</title>"))
+	}))
+	defer ok.Close()
+	for _, tt := range []struct {
+		name  string
+		seeds []string
+		code  int
+	}{
+		{"dead seed", []string{dead}, exitNothingFetched},
+		{"404 seed", []string{notFound.URL + "/"}, exitNothingFetched},
+		{"one seed fetched", []string{dead, ok.URL + "/"}, exitOK},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			out, rep := filepath.Join(dir, "out.jsonl"), filepath.Join(dir, "report.json")
+			args := []string{"--out", out, "--report", rep, "--retries", "0", "--quiet", "--log-level", "error"}
+			for _, s := range tt.seeds {
+				args = append(args, "--seed", s)
+			}
+			code, _, stderr := runCLI(t, context.Background(), "", args...)
+			if code != tt.code {
+				t.Fatalf("exit %d, want %d; stderr %q", code, tt.code, stderr)
+			}
+			if n := countRecords(t, out); n != len(tt.seeds) {
+				t.Errorf("%d records, want %d", n, len(tt.seeds))
+			}
+			if r := readReport(t, rep); r["exit_code"] != float64(tt.code) || r["outcome"] != "completed" {
+				t.Errorf("report: exit_code %v, outcome %v", r["exit_code"], r["outcome"])
+			}
+			if tt.code != exitOK && (stderr != "crawl: nothing was fetched: none of the 1 records has a 2xx status (see their errors)\n") {
+				t.Errorf("stderr %q, want one line", stderr)
 			}
 		})
 	}

@@ -25,10 +25,19 @@ func (e errorRateError) Error() string {
 		e.failed, e.records, 100*float64(e.failed)/float64(e.records), e.limit)
 }
 
+// nothingFetchedError is a crawl that ran to its end without one 2xx
+// response: every seed failed (DNS, refused, 4xx, robots.txt...). Cron
+// jobs must hear of it: it exits exitNothingFetched, not 0.
+type nothingFetchedError struct{ records int64 }
+
+func (e nothingFetchedError) Error() string {
+	return fmt.Sprintf("nothing was fetched: none of the %d records has a 2xx status (see their errors)", e.records)
+}
+
 // outcome names an exit code for the report.
 func outcome(code int) string {
 	switch code {
-	case exitOK, exitErrorRate:
+	case exitOK, exitErrorRate, exitNothingFetched:
 		return report.OutcomeCompleted
 	case exitInterrupted:
 		return report.OutcomeInterrupted

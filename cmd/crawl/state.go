@@ -92,6 +92,7 @@ func openCrawl(ctx context.Context, o *options, stdout io.Writer) (frontier.Fron
 	cp, err := crawler.ResumeCheckpoint(fr)
 	if err == nil {
 		var out *store.Writer
+		o.resumed = cp.Out > 0
 		if out, err = store.Resume(o.out, cp.Out); err == nil {
 			if err = resumeWARC(o, cp.WARC); err == nil {
 				if err = removeTemporary(o); err == nil {
