@@ -26,7 +26,7 @@ type LinkVerdict uint8
 const (
 	LinkOK      LinkVerdict = iota // no error, or one that is no verdict on the link (host budget, missing field)
 	LinkBroken                     // every other error
-	LinkBlocked                    // the site refused the crawler: blocked (403, 429, 999), robots.txt
+	LinkBlocked                    // not checked: the site refused the crawler (403, 429, 999, robots.txt), or the address policy did
 )
 
 // String returns "", "broken" or "blocked".
@@ -46,7 +46,7 @@ func VerdictOf(k ErrorKind) LinkVerdict {
 	switch k {
 	case KindNone, KindHostBudget, KindMissingField:
 		return LinkOK
-	case KindBlocked, KindRobotsDisallowed, KindRobotsUnavailable:
+	case KindBlocked, KindRobotsDisallowed, KindRobotsUnavailable, KindPrivateAddress:
 		return LinkBlocked
 	}
 	return LinkBroken

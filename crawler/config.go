@@ -1,8 +1,10 @@
 package crawler
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"regexp"
 	"slices"
@@ -156,8 +158,22 @@ type Config struct {
 	// 2xx status must have: one without is recorded with an error
 	// (error_kind missing_field), its links still followed.
 	RequireFields []string
+	// AllowPrivate lets the crawler connect to addresses that are not
+	// public: loopback, private, link-local, unspecified and reserved
+	// ones (address.go). Without it, such an address is refused unless a
+	// seed is on one of its class (a test server on loopback, an
+	// intranet); a refused URL is recorded with error_kind
+	// private_address.
+	AllowPrivate bool
+	// Resolver looks up host names for the crawler's dialer; nil is
+	// net.DefaultResolver. Dial connects to the address ("IP:port") the
+	// dialer chose; nil is a net.Dialer's. Both are for tests; neither
+	// is used with a Transport of one's own.
+	Resolver Resolver
+	Dial     func(ctx context.Context, network, address string) (net.Conn, error)
 	// Transport makes the HTTP requests; nil means a transport tuned for
-	// crawling, owned by the crawler.
+	// crawling, owned by the crawler, which applies the address policy
+	// (AllowPrivate). A Transport of one's own has no address policy.
 	Transport http.RoundTripper
 	// Observer, if not nil, is told of every request, retry and record as
 	// they happen (see Observer); it must be safe for concurrent use.

@@ -23,7 +23,7 @@ import (
 func newTransport(cfg Config) *http.Transport {
 	dialer := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
 	return &http.Transport{
-		DialContext:            dialer.DialContext,
+		DialContext:            newGuardedDialer(cfg, dialer.DialContext).DialContext,
 		ForceAttemptHTTP2:      true,
 		MaxIdleConns:           cfg.Concurrency * 2,
 		MaxIdleConnsPerHost:    cfg.PerHost,

@@ -44,6 +44,9 @@ func (c Config) Fingerprint() []byte {
 	if c.Anchors {
 		fmt.Fprintf(h, "anchors=true\n")
 	}
+	if c.AllowPrivate {
+		fmt.Fprintf(h, "allow-private=true\n")
+	}
 	if c.CheckLinks {
 		fmt.Fprintf(h, "check-links=true\n")
 	}

@@ -2,6 +2,7 @@ package crawler_test
 
 import (
 	"bytes"
+	"net"
 	"net/http"
 	"reflect"
 	"regexp"
@@ -36,6 +37,7 @@ var recorded = map[string]func(*crawler.Config){
 	"Extract":      func(c *crawler.Config) { c.Extract = mustExtractor("title=title") },
 	"Anchors":      func(c *crawler.Config) { c.Anchors = true },
 	"CheckLinks":   func(c *crawler.Config) { c.CheckLinks = true },
+	"AllowPrivate": func(c *crawler.Config) { c.AllowPrivate = true },
 	"RequireFields": func(c *crawler.Config) {
 		c.RequireFields = append(c.RequireFields, "title")
 	},
@@ -73,6 +75,8 @@ var notRecorded = map[string]func(*crawler.Config){
 	"Grace":         func(c *crawler.Config) { c.Grace = 0 },
 	"FlushInterval": func(c *crawler.Config) { c.FlushInterval++ },
 	"Transport":     func(c *crawler.Config) { c.Transport = http.DefaultTransport },
+	"Resolver":      func(c *crawler.Config) { c.Resolver = net.DefaultResolver },
+	"Dial":          func(c *crawler.Config) { c.Dial = (&net.Dialer{}).DialContext },
 	"Observer":      func(c *crawler.Config) { c.Observer = &eventLog{} },
 }
 

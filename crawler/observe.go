@@ -104,6 +104,7 @@ const (
 	KindOther                       // anything else (a parse failure, an unusable Location, ...)
 	KindMissingField                // an HTML 2xx page without a field of Config.RequireFields
 	KindBlocked                     // 403, 429 or 999 after retries: the site refuses the crawler, the URL may be fine
+	KindPrivateAddress              // the host is on an address the address policy refuses (Config.AllowPrivate)
 	// NumErrorKinds is the number of ErrorKind values, KindNone included.
 	NumErrorKinds
 )
@@ -142,6 +143,8 @@ func (k ErrorKind) String() string {
 		return "missing_field"
 	case KindBlocked:
 		return "blocked"
+	case KindPrivateAddress:
+		return "private_address"
 	}
 	return "other"
 }
@@ -164,6 +167,9 @@ var errTimeout = errors.New("timeout")
 func classifyError(err error) ErrorKind {
 	if err == nil {
 		return KindNone
+	}
+	if isAddressError(err) {
+		return KindPrivateAddress
 	}
 	if errors.Is(err, errRobotsUnavailable) {
 		return KindRobotsUnavailable

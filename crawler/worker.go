@@ -70,7 +70,7 @@ func (c *Crawler) handle(ctx context.Context, l *frontier.Lease) (outcome, error
 		return outcome{}, fatal
 	}
 	if err != nil {
-		if it.Attempts <= c.cfg.Retries {
+		if it.Attempts <= c.cfg.Retries && !isAddressError(err) {
 			c.takeCapture(slot, res, true)
 			return c.retry(l, 0, nil, err, log), nil
 		}
@@ -168,6 +168,9 @@ func (c *Crawler) checkRobots(ctx context.Context, l *frontier.Lease, u *url.URL
 	case errors.Is(res.err, errRobotsPending):
 		// Another process of the crawl is fetching it: wait, no attempt.
 		return outcome{requeue: true, wait: time.Until(res.retryAt)}, true
+	case isAddressError(res.err):
+		// Not to be retried: the host is where the crawl must not go.
+		return outcome{res: c.newResult(l, u, time.Now()).fail(KindPrivateAddress, res.err.Error())}, true
 	case res.err != nil:
 		if res.fetched {
 			log.Warn("robots.txt unavailable; host treated as disallowed for now",

@@ -43,7 +43,8 @@ type Record struct {
 	// timeout, dns, connection_refused, connection_reset, tls,
 	// robots_disallowed, robots_unavailable, too_many_redirects,
 	// redirect_loop, host_budget, http_4xx, http_5xx, blocked (403, 429
-	// or 999: the site refuses the crawler), missing_field or
+	// or 999: the site refuses the crawler), private_address (refused by
+	// the address policy, crawl --allow-private), missing_field or
 	// other. Absent on
 	// success. Readers should treat a kind they do not know as other.
 	ErrorKind string `json:"error_kind,omitempty"`

@@ -127,6 +127,7 @@ func newFlagSet(o *options) *flag.FlagSet {
 	})
 	fs.StringVar(&o.extractFile, "extract-file", "", "read --extract rules from `FILE`, one per line (blank lines and # comments skipped); they come before the --extract flags")
 	fs.BoolVar(&c.Anchors, "anchors", false, "record each page's link elements in document order with their text (the record's anchors), for crawl links")
+	fs.BoolVar(&c.AllowPrivate, "allow-private", false, "connect to loopback, private, link-local and other non-public addresses even when no seed is on one (without it, such URLs are records with error_kind private_address)")
 	fs.BoolVar(&c.CheckLinks, "check-links", false, "request once each link of an in-scope page that the crawl does not follow (another host, --include/--exclude, --accept/--reject, past --depth) for its status: HEAD, then GET if HEAD gets an error; records say check (implies --anchors)")
 	fs.Func("require-field", "an HTML 2xx page where extract field `NAME` did not match gets an error (error_kind missing_field; its links are still followed) (repeatable)", func(s string) error {
 		c.RequireFields = append(c.RequireFields, s)
