@@ -1,212 +1,75 @@
 package crawler
 
 import (
-	"bufio"
 	"bytes"
-	"context"
-	"errors"
-	"fmt"
-	"io"
-	"net/http"
+	"math"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
-	"github.com/temoto/robotstxt"
+	"github.com/crawl-dev/crawl/parser"
 )
 
-const (
-	// robotsTTL is how long a fetched robots.txt is used (RFC 9309 2.4).
-	robotsTTL = 24 * time.Hour
-	// robotsMaxBytes is how much of a robots.txt is parsed (RFC 9309 2.5
-	// asks for at least 500 KiB).
-	robotsMaxBytes = 512 << 10
-	// robotsMaxRedirects is how many redirects a robots.txt fetch follows
-	// (RFC 9309 2.3.1.2: at least five).
-	robotsMaxRedirects = 5
-)
+// This file is where robots.txt is read and applied, to the letter of
+// RFC 9309 (and, where the RFC leaves room, as Google's open-source parser
+// does). temoto/robotstxt cannot be corrected from outside: its groups'
+// rules are unexported, its Test matches wildcard rules unanchored and
+// ranks them by the length of a compiled regexp, a tie goes to the first
+// rule listed, groups match by prefix, and one line it cannot parse fails
+// the whole file. So the file is parsed here, line by line.
 
-// errRobotsUnavailable marks a robots.txt that could not be fetched (5xx,
-// 429, network failure). RFC 9309: the host is treated as disallowed for
-// now and robots.txt is tried again later.
-var errRobotsUnavailable = errors.New("robots.txt unavailable")
+// robotsMaxSitemaps is how many Sitemap lines of one robots.txt are kept.
+const robotsMaxSitemaps = 1000
 
-// robotsRules is a host's parsed robots.txt for one user agent.
+// robotsRules is a host's robots.txt as it applies to one product token:
+// the rules of every group that names the token (merged, RFC 9309 2.2.1),
+// or of the "*" groups when none does.
 type robotsRules struct {
-	group *robotstxt.Group // nil allows everything
+	rules    []robotsRule
+	delay    time.Duration // Crawl-delay, the largest of the groups'
+	sitemaps []string      // Sitemap lines, for every agent
 }
 
+// robotsRule is one Allow or Disallow line, its pattern in the form paths
+// are compared in (parser.NormalizeEscapes: "/café/", "/caf%c3%a9/" and
+// "/caf%C3%A9/" are one path; so are "/%7Ejoe/" and "/~joe/").
+type robotsRule struct {
+	pattern string
+	allow   bool
+}
+
+// allowed reports whether a URL's path and query (as RequestURI gives them)
+// may be fetched: the matching rule with the longest pattern decides, Allow
+// wins a tie, and no matching rule allows (RFC 9309 2.2.2). /robots.txt is
+// always allowed.
 func (r *robotsRules) allowed(pathAndQuery string) bool {
-	return r.group == nil || r.group.Test(pathAndQuery)
+	if r == nil || len(r.rules) == 0 {
+		return true
+	}
+	path := parser.NormalizeEscapes(pathAndQuery)
+	if path == "/robots.txt" {
+		return true
+	}
+	best, allow := -1, true
+	for _, rule := range r.rules {
+		n := len(rule.pattern)
+		if n < best || (n == best && allow) || !robotsMatch(rule.pattern, path) {
+			continue
+		}
+		best, allow = n, rule.allow
+	}
+	return allow
 }
 
 func (r *robotsRules) crawlDelay() time.Duration {
-	if r.group == nil {
+	if r == nil {
 		return 0
 	}
-	return r.group.CrawlDelay
+	return r.delay
 }
 
-// robotsEntry is one origin's robots.txt state.
-type robotsEntry struct {
-	ready   chan struct{} // closed when the fetch in progress ends
-	rules   *robotsRules  // nil while fetching or when unavailable
-	err     error         // why robots.txt is unavailable
-	expires time.Time     // when to fetch again
-	fails   int           // consecutive failures, for backoff
-}
-
-// robotsCache fetches robots.txt once per origin (scheme://host:port) and
-// keeps it for robotsTTL. A failed fetch is not cached past its backoff.
-// Safe for concurrent use.
-type robotsCache struct {
-	agent   string // product token matched against User-agent lines
-	mu      sync.Mutex
-	origins map[string]*robotsEntry
-}
-
-func newRobotsCache(userAgent string) *robotsCache {
-	return &robotsCache{agent: robotsAgent(userAgent), origins: make(map[string]*robotsEntry)}
-}
-
-// robotsAgent is the product token of a User-Agent, lowercased: the name
-// matched against robots.txt's User-agent lines ("crawl" for
-// "crawl/0.1 (+https://...)").
-func robotsAgent(userAgent string) string {
-	agent, _, _ := strings.Cut(userAgent, "/")
-	agent, _, _ = strings.Cut(agent, " ")
-	return strings.ToLower(agent)
-}
-
-// robotsResult is what lookup tells the worker.
-type robotsResult struct {
-	rules   *robotsRules // set when robots.txt is known
-	fetched bool         // this call fetched robots.txt (it used the host's slot)
-	err     error        // robots.txt is unavailable until retryAt
-	retryAt time.Time
-	fails   int // consecutive failed fetches of robots.txt, with err
-}
-
-// lookup returns the origin's rules, fetching robots.txt with fetch when
-// they are unknown or expired. A caller that finds a fetch in progress
-// waits for it.
-//
-// fetch returns the rules and whether it made a request (it may find them
-// in a store shared by the crawl's processes instead). errRobotsPending
-// from fetch (another process is fetching robots.txt) is no failure: the
-// caller waits robotsPendingWait and looks again.
-func (rc *robotsCache) lookup(ctx context.Context, origin string, fetch func(context.Context) (*robotsRules, bool, error), backoff func(int) time.Duration) robotsResult {
-	for {
-		rc.mu.Lock()
-		e := rc.origins[origin]
-		now := time.Now()
-		switch {
-		case e != nil && e.rules == nil && e.err == nil:
-			// Another worker is fetching it.
-			ready := e.ready
-			rc.mu.Unlock()
-			select {
-			case <-ready:
-				continue
-			case <-ctx.Done():
-				return robotsResult{err: ctx.Err(), retryAt: now}
-			}
-		case e != nil && now.Before(e.expires):
-			rc.mu.Unlock()
-			if e.err != nil {
-				return robotsResult{err: e.err, retryAt: e.expires, fails: e.fails}
-			}
-			return robotsResult{rules: e.rules}
-		}
-		fails := 0
-		if e != nil {
-			fails = e.fails
-		}
-		e = &robotsEntry{ready: make(chan struct{}), fails: fails}
-		rc.origins[origin] = e
-		rc.mu.Unlock()
-
-		rules, requested, err := fetch(ctx)
-
-		rc.mu.Lock()
-		now = time.Now()
-		switch {
-		case errors.Is(err, errRobotsPending):
-			e.err = err
-			e.expires = now.Add(robotsPendingWait)
-		case err != nil:
-			e.fails++
-			e.err = err
-			e.expires = now.Add(backoff(e.fails))
-		default:
-			e.fails = 0
-			e.rules = rules
-			e.expires = now.Add(robotsTTL)
-		}
-		close(e.ready)
-		rc.mu.Unlock()
-		if err != nil {
-			return robotsResult{err: err, retryAt: e.expires, fetched: requested, fails: e.fails}
-		}
-		return robotsResult{rules: rules, fetched: requested}
-	}
-}
-
-// errRobotsPending says another process of the crawl is fetching the
-// origin's robots.txt (a shared frontier's RobotsStore).
-var errRobotsPending = errors.New("robots.txt is being fetched by another worker")
-
-// robotsPendingWait is how long a URL waits for another process's
-// robots.txt fetch before it looks again.
-const robotsPendingWait = 250 * time.Millisecond
-
-// fetchRobots requests origin/robots.txt with client and interprets the
-// answer as RFC 9309 says: 2xx returns the file, 4xx (and more than five
-// redirects) returns nil, meaning allow all; 5xx, 429 and network failures
-// make robots.txt unavailable for now.
-func fetchRobots(ctx context.Context, client *http.Client, origin, userAgent string, timeout time.Duration) ([]byte, error) {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, origin+"/robots.txt", nil)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", errRobotsUnavailable, err)
-	}
-	req.Header.Set("User-Agent", userAgent)
-	setAcceptEncoding(req.Header)
-	resp, err := client.Do(req)
-	if err != nil {
-		if errors.Is(err, errTooManyRobotsRedirects) {
-			// RFC 9309 2.3.1.2: more than five redirects may be
-			// treated as unavailable (4xx), which allows everything.
-			return nil, nil
-		}
-		return nil, fmt.Errorf("%w: %w", errRobotsUnavailable, fetchError(err, timeout))
-	}
-	defer resp.Body.Close()
-	decoded, err := decode(resp.Body, resp.Header.Get("Content-Encoding"))
-	var body []byte
-	if err == nil {
-		body, err = io.ReadAll(io.LimitReader(decoded, robotsMaxBytes))
-	}
-	if err != nil {
-		return nil, fmt.Errorf("%w: read: %w", errRobotsUnavailable, fetchError(err, timeout))
-	}
-	switch code := resp.StatusCode; {
-	case code >= 200 && code < 300:
-		if body == nil {
-			body = []byte{}
-		}
-		return body, nil
-	case code == http.StatusTooManyRequests || code >= 500:
-		return nil, fmt.Errorf("%w: http status %d", errRobotsUnavailable, code)
-	default:
-		// 4xx, 1xx, or a 3xx the client did not follow: no usable file.
-		return nil, nil
-	}
-}
-
-// rulesOf returns the rules of a robots.txt file; nil allows everything.
+// rulesOf returns the rules of a robots.txt file for agent; a nil file (a
+// 4xx robots.txt) allows everything.
 func rulesOf(file []byte, agent string) *robotsRules {
 	if file == nil {
 		return &robotsRules{}
@@ -214,53 +77,203 @@ func rulesOf(file []byte, agent string) *robotsRules {
 	return parseRobots(file, agent)
 }
 
-var errTooManyRobotsRedirects = errors.New("too many robots.txt redirects")
-
-// parseRobots parses a robots.txt leniently: lines the parser would reject
-// (rules before any User-agent, an unreadable Crawl-delay) are dropped first,
-// as RFC 9309 asks crawlers to ignore what they cannot parse. A file that
-// still does not parse allows everything.
-func parseRobots(body []byte, agent string) *robotsRules {
-	data, err := robotstxt.FromBytes(body)
-	if err != nil {
-		data, err = robotstxt.FromBytes(cleanRobots(body))
-	}
-	if err != nil {
-		return &robotsRules{}
-	}
-	return &robotsRules{group: data.FindGroup(agent)}
+// robotsAgent is the product token of a User-Agent, lowercased: its
+// leading letters, '_' and '-' (RFC 9309 2.2.1), matched against robots.txt's
+// User-agent lines ("crawl" for "crawl/0.1 (+https://...)", "mozilla" for
+// "Mozilla/5.0 (compatible; ExampleBot/1.0)").
+func robotsAgent(userAgent string) string {
+	return strings.ToLower(productToken(strings.TrimSpace(userAgent)))
 }
 
-// cleanRobots drops the lines of a robots.txt that temoto/robotstxt
-// rejects as a whole-file error.
-func cleanRobots(body []byte) []byte {
-	var out bytes.Buffer
-	seenAgent := false
-	sc := bufio.NewScanner(bytes.NewReader(body))
-	sc.Buffer(make([]byte, 0, 4096), robotsMaxBytes)
-	for sc.Scan() {
-		line := sc.Text()
-		content, _, _ := strings.Cut(line, "#")
-		key, value, ok := strings.Cut(content, ":")
-		key = strings.ToLower(strings.TrimSpace(key))
-		value = strings.TrimSpace(value)
-		if ok {
-			switch key {
-			case "user-agent", "useragent":
-				seenAgent = true
-			case "allow", "disallow", "crawl-delay", "crawldelay":
-				if !seenAgent {
-					continue
-				}
-				if key == "crawl-delay" || key == "crawldelay" {
-					if d, err := strconv.ParseFloat(value, 64); err != nil || d < 0 || d > 1e6 {
-						continue
-					}
-				}
+// productToken is the leading run of s made of [a-zA-Z_-].
+func productToken(s string) string {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c == '_' || c == '-') {
+			return s[:i]
+		}
+	}
+	return s
+}
+
+// parseRobots reads a robots.txt for agent. Whatever cannot be parsed is
+// skipped and the rest applies (RFC 9309 2.2: "crawlers MUST... parse" what
+// they can; 2.3.1.5 asks for a best effort). In detail:
+//
+//   - a UTF-8 byte order mark is skipped; lines end at CR, LF or CRLF;
+//   - '#' starts a comment anywhere on a line;
+//   - a line is "key: value"; a line without a colon is read as
+//     "key value" when it holds exactly two words, and skipped otherwise;
+//   - keys are case-insensitive, and common misspellings are accepted
+//     (useragent, "user agent", dissallow, disalow...);
+//   - a group is one or more User-agent lines and the rules after them; a
+//     User-agent line after a rule starts a new group; rules before any
+//     User-agent line belong to no group;
+//   - a User-agent value is its product token ("FooBot" in "FooBot/1.0"),
+//     matched case-insensitively and exactly: "Foo" is not "FooBot"; "*" is
+//     every crawler without a group of its own;
+//   - a group that names the agent applies even with no rules (it allows
+//     everything), and every group that names it is merged;
+//   - an empty Allow or Disallow is no rule; an unreadable, negative or
+//     infinite Crawl-delay is skipped.
+func parseRobots(body []byte, agent string) *robotsRules {
+	body = bytes.TrimPrefix(body, []byte("\xEF\xBB\xBF"))
+	var (
+		specific, global   []robotsRule
+		specificDelay      time.Duration
+		globalDelay        time.Duration
+		seenSpecific       bool // some group names agent
+		inSpecific, inStar bool // the current group names agent, "*"
+		seenRule           bool // the current group has had a rule
+		sitemaps           []string
+	)
+	for len(body) > 0 {
+		var line []byte
+		if i := bytes.IndexAny(body, "\r\n"); i >= 0 {
+			line = body[:i]
+			if body[i] == '\r' && i+1 < len(body) && body[i+1] == '\n' {
+				i++
+			}
+			body = body[i+1:]
+		} else {
+			line, body = body, nil
+		}
+		key, value, ok := robotsLine(line)
+		if !ok {
+			continue
+		}
+		switch key {
+		case "user-agent":
+			if seenRule {
+				inSpecific, inStar, seenRule = false, false, false
+			}
+			if value == "*" || strings.HasPrefix(value, "*") && (len(value) == 1 || value[1] == ' ' || value[1] == '\t') {
+				inStar = true
+			} else if tok := productToken(value); tok != "" && strings.EqualFold(tok, agent) {
+				inSpecific, seenSpecific = true, true
+			}
+		case "allow", "disallow":
+			seenRule = true
+			if value == "" {
+				continue
+			}
+			pattern := parser.NormalizeEscapes(value)
+			if !strings.HasPrefix(pattern, "/") && !strings.HasPrefix(pattern, "*") {
+				pattern = "/" + pattern
+			}
+			rules := []robotsRule{{pattern: pattern, allow: key == "allow"}}
+			if dir, ok := indexPage(pattern); ok && key == "allow" {
+				// As Google's parser does: allowing /dir/index.html
+				// allows /dir/ too.
+				rules = append(rules, robotsRule{pattern: dir + "$", allow: true})
+			}
+			if inSpecific {
+				specific = append(specific, rules...)
+			}
+			if inStar {
+				global = append(global, rules...)
+			}
+		case "crawl-delay":
+			// Not a rule (RFC 9309 2.2's grammar has Allow and
+			// Disallow only): it does not end the group's agents.
+			d, err := strconv.ParseFloat(value, 64)
+			if err != nil || d < 0 || math.IsNaN(d) || math.IsInf(d, 0) || d > 1e6 {
+				continue
+			}
+			delay := time.Duration(d * float64(time.Second))
+			if inSpecific {
+				specificDelay = max(specificDelay, delay)
+			}
+			if inStar {
+				globalDelay = max(globalDelay, delay)
+			}
+		case "sitemap":
+			if value != "" && len(sitemaps) < robotsMaxSitemaps {
+				sitemaps = append(sitemaps, value)
 			}
 		}
-		out.WriteString(line)
-		out.WriteByte('\n')
 	}
-	return out.Bytes()
+	if seenSpecific {
+		return &robotsRules{rules: specific, delay: specificDelay, sitemaps: sitemaps}
+	}
+	return &robotsRules{rules: global, delay: globalDelay, sitemaps: sitemaps}
+}
+
+// robotsKeys maps the keys of robots.txt lines, lowercased, to the ones
+// this parser knows, misspellings included.
+var robotsKeys = map[string]string{
+	"user-agent": "user-agent", "useragent": "user-agent", "user agent": "user-agent",
+	"allow":    "allow",
+	"disallow": "disallow", "dissallow": "disallow", "dissalow": "disallow",
+	"disalow": "disallow", "diasllow": "disallow", "disallaw": "disallow",
+	"crawl-delay": "crawl-delay", "crawldelay": "crawl-delay",
+	"sitemap": "sitemap", "site-map": "sitemap",
+}
+
+// robotsLine splits one line into its known key and trimmed value; ok is
+// false for blank, comment, unknown or unreadable lines.
+func robotsLine(line []byte) (key, value string, ok bool) {
+	if i := bytes.IndexByte(line, '#'); i >= 0 {
+		line = line[:i]
+	}
+	s := strings.TrimSpace(string(line))
+	if s == "" {
+		return "", "", false
+	}
+	k, v, found := strings.Cut(s, ":")
+	if !found {
+		// "Disallow /tmp": a forgotten colon, accepted when the line
+		// is exactly two words.
+		i := strings.IndexAny(s, " \t")
+		if i < 0 {
+			return "", "", false
+		}
+		k, v = s[:i], strings.TrimLeft(s[i:], " \t")
+		if strings.ContainsAny(v, " \t") {
+			return "", "", false
+		}
+	}
+	key, ok = robotsKeys[strings.ToLower(strings.TrimSpace(k))]
+	return key, strings.TrimSpace(v), ok
+}
+
+// indexPage reports whether pattern ends in /index.htm or /index.html, and
+// returns it cut after the slash.
+func indexPage(pattern string) (string, bool) {
+	for _, page := range []string{"index.htm", "index.html"} {
+		if dir, ok := strings.CutSuffix(pattern, "/"+page); ok {
+			return dir + "/", true
+		}
+	}
+	return "", false
+}
+
+// robotsMatch reports whether pattern matches path from its start: '*'
+// matches any run of octets, and '$' at the end of pattern matches the end
+// of path (RFC 9309 2.2.3). Anywhere else '$' is itself.
+func robotsMatch(pattern, path string) bool {
+	pattern, anchored := strings.CutSuffix(pattern, "$")
+	if !strings.Contains(pattern, "*") {
+		if anchored {
+			return path == pattern
+		}
+		return strings.HasPrefix(path, pattern)
+	}
+	parts := strings.Split(pattern, "*")
+	first, last := parts[0], parts[len(parts)-1]
+	if !strings.HasPrefix(path, first) {
+		return false
+	}
+	rest := path[len(first):]
+	for _, part := range parts[1 : len(parts)-1] {
+		i := strings.Index(rest, part)
+		if i < 0 {
+			return false
+		}
+		rest = rest[i+len(part):]
+	}
+	if anchored {
+		return strings.HasSuffix(rest, last)
+	}
+	return strings.Contains(rest, last)
 }

@@ -45,18 +45,6 @@ func TestParseRobots(t *testing.T) {
 	}
 }
 
-func TestRobotsAgentToken(t *testing.T) {
-	for ua, want := range map[string]string{
-		"crawl/0.1 (+https://x)": "crawl",
-		"MyBot":                  "mybot",
-		"My Bot/2":               "my",
-	} {
-		if got := newRobotsCache(ua).agent; got != want {
-			t.Errorf("agent of %q = %q, want %q", ua, got, want)
-		}
-	}
-}
-
 // TestRobotsCacheFailureNotCached checks RFC 9309's "unavailable" handling:
 // a failed fetch is reused only until its backoff ends, then fetched again;
 // a success is kept for 24 hours.

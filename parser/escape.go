@@ -160,6 +160,27 @@ func normalizePercent(s string) string {
 	return b.String()
 }
 
+// NormalizeEscapes returns s with every octet outside printable ASCII
+// percent-encoded, escapes of unreserved characters decoded, the other
+// escapes in uppercase hex, and a '%' that starts no escape written as %25:
+// the one spelling of a path RFC 3986 6.2.2 calls normalized, in which
+// RFC 9309 2.2.2 compares robots.txt rules with paths. It returns s itself
+// when that changes nothing.
+func NormalizeEscapes(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == '%' || c <= ' ' || c >= 0x7F {
+			var b strings.Builder
+			b.Grow(len(s) + 8)
+			b.WriteString(s[:i])
+			writeEscaped(&b, s[i:], outsidePrintable)
+			return b.String()
+		}
+	}
+	return s
+}
+
+func outsidePrintable(c byte) bool { return c <= ' ' || c >= 0x7F }
+
 // escapeNeedsRewrite reports whether the '%' at s[i] is not already an
 // uppercase escape of a byte that must stay escaped.
 func escapeNeedsRewrite(s string, i int) bool {
