@@ -100,7 +100,7 @@ func productToken(s string) string {
 // skipped and the rest applies (RFC 9309 2.2: "crawlers MUST... parse" what
 // they can; 2.3.1.5 asks for a best effort). In detail:
 //
-//   - a UTF-8 byte order mark is skipped; lines end at CR, LF or CRLF;
+//   - a UTF-8 byte order mark, even a cut one, is skipped; lines end at CR, LF or CRLF;
 //   - '#' starts a comment anywhere on a line;
 //   - a line is "key: value"; a line without a colon is read as
 //     "key value" when it holds exactly two words, and skipped otherwise;
@@ -117,7 +117,7 @@ func productToken(s string) string {
 //   - an empty Allow or Disallow is no rule; an unreadable, negative or
 //     infinite Crawl-delay is skipped.
 func parseRobots(body []byte, agent string) *robotsRules {
-	body = bytes.TrimPrefix(body, []byte("\xEF\xBB\xBF"))
+	body = trimBOM(body)
 	var (
 		specific, global   []robotsRule
 		specificDelay      time.Duration
@@ -197,6 +197,17 @@ func parseRobots(body []byte, agent string) *robotsRules {
 		return &robotsRules{rules: specific, delay: specificDelay, sitemaps: sitemaps}
 	}
 	return &robotsRules{rules: global, delay: globalDelay, sitemaps: sitemaps}
+}
+
+// trimBOM cuts a leading UTF-8 byte order mark, or what is left of one:
+// as in Google's parser, a cut BOM must not hide the first group.
+func trimBOM(body []byte) []byte {
+	for _, bom := range []string{"\xEF\xBB\xBF", "\xEF\xBB", "\xEF"} {
+		if rest, ok := bytes.CutPrefix(body, []byte(bom)); ok {
+			return rest
+		}
+	}
+	return body
 }
 
 // robotsKeys maps the keys of robots.txt lines, lowercased, to the ones

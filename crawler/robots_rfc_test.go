@@ -1,7 +1,6 @@
 package crawler
 
 import (
-	"bytes"
 	"strings"
 	"testing"
 	"time"
@@ -65,6 +64,8 @@ func TestRobotsRFC9309(t *testing.T) {
 		// 2.1, 2.2: lines, comments, keys.
 		{"2.1", "UTF-8 byte order mark", "\xEF\xBB\xBFCrawl-delay: 10\nUser-agent: *\nDisallow: /private\n", "", "/private", false},
 		{"2.1", "byte order mark before user-agent", "\xEF\xBB\xBFUser-agent: *\nDisallow: /private\n", "", "/private", false},
+		{"2.1", "cut byte order mark", "\xEF\xBBUser-agent: *\nDisallow: /private\n", "", "/private", false},
+		{"2.1", "one byte of a byte order mark", "\xEFUser-agent: *\nDisallow: /private\n", "", "/private", false},
 		{"2.1", "CR line ends", "User-agent: *\rDisallow: /x\r", "", "/x", false},
 		{"2.1", "CRLF line ends", "User-agent: *\r\nDisallow: /x\r\n", "", "/x", false},
 		{"2.1", "# comment inside a value", "User-agent: *\nDisallow: /x # not /y\n", "", "/x", false},
@@ -174,7 +175,7 @@ func FuzzParseRobots(f *testing.F) {
 			t.Fatalf("/robots.txt disallowed by %q", body)
 		}
 		got := r.allowed(path)
-		other := append([]byte("User-agent: other\nDisallow: /\nCrawl-delay: 9\n\n"), bytes.TrimPrefix(body, []byte("\xEF\xBB\xBF"))...)
+		other := append([]byte("User-agent: other\nDisallow: /\nCrawl-delay: 9\n\n"), trimBOM(body)...)
 		if r2 := parseRobots(other, "crawl"); r2.allowed(path) != got || r2.crawlDelay() != r.crawlDelay() {
 			t.Fatalf("another agent's group changed allowed(%q) from %v:\n%q", path, got, body)
 		}
