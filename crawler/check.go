@@ -54,9 +54,12 @@ func VerdictOf(k ErrorKind) LinkVerdict {
 
 // Item modes: how the crawler requests an item.
 const (
-	modePage      uint8 = iota // an ordinary page: GET, parsed, followed
-	modeCheckHead              // a link check, by HEAD
-	modeCheckGet               // a link check by GET, after HEAD was answered with an error
+	modePage        uint8 = iota // an ordinary page: GET, parsed, followed
+	modeCheckHead                // a link check, by HEAD
+	modeCheckGet                 // a link check by GET, after HEAD was answered with an error
+	modeSitemapFind              // an origin's sitemaps to find: robots.txt's Sitemap lines or /sitemap.xml (sitemap.go)
+	modeSitemap                  // a sitemap or sitemap index: GET, read as a sitemap
+	modeSitemapPage              // a page a sitemap lists: a page whose record says source sitemap
 )
 
 // checkBodyMax is how much of a check's GET body is read, and discarded,
@@ -65,7 +68,7 @@ const (
 const checkBodyMax = 64 << 10
 
 // isCheck reports whether it is a link check.
-func isCheck(it *frontier.Item) bool { return it.Mode != modePage }
+func isCheck(it *frontier.Item) bool { return it.Mode == modeCheckHead || it.Mode == modeCheckGet }
 
 // confirmByGet reports whether a HEAD answer must be confirmed by a GET
 // before the link is called broken: the method is refused (405, 501), or
@@ -128,7 +131,7 @@ func unwrapAll(err error) []error {
 // A check reached through redirects stays one: the crawl does not follow
 // what an off-site link leads to.
 func (c *Crawler) followIfInScope(it *frontier.Item) {
-	if it.Mode != modeCheckHead || it.Hops > 0 || it.Depth > c.cfg.MaxDepth {
+	if it.Mode != modeCheckHead || it.Hops > 0 || it.Depth-c.base > c.cfg.MaxDepth {
 		return
 	}
 	if _, v := c.scope.item(it.URL, it.Depth, it.Parent, 0); v == follow && !c.skipsLink(*it) {

@@ -113,6 +113,10 @@ func (c *Crawler) write(res *Result) error {
 	if !res.recorded() {
 		return nil
 	}
+	if res.silent {
+		c.unreserve() // no record: the lease's place under MaxPages is free again
+		return nil
+	}
 	rec := res.record()
 	if err := c.out.Write(rec); err != nil {
 		return err

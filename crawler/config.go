@@ -154,6 +154,16 @@ type Config struct {
 	// status: HEAD, then GET when HEAD is answered with an error; never
 	// parsed, saved or archived (check.go). Their records say check.
 	CheckLinks bool
+	// Sitemaps reads, for each seed's origin, the sitemaps its robots.txt
+	// names (or /sitemap.xml when it names none), sitemap indexes
+	// included, and queues their URLs that are in scope and pass the
+	// filters as depth-0 URLs whose parent is the sitemap (sitemap.go).
+	// Each sitemap gets a record of its own.
+	Sitemaps bool
+	// SitemapSince, if not zero, skips the sitemap entries (URLs and the
+	// sitemaps of an index) whose lastmod is before it; entries without a
+	// lastmod are read.
+	SitemapSince time.Time
 	// RequireFields are names of Extract's fields that an HTML page with a
 	// 2xx status must have: one without is recorded with an error
 	// (error_kind missing_field), its links still followed.

@@ -64,8 +64,12 @@ type Crawler struct {
 
 	running  atomic.Bool
 	reserved atomic.Int64 // records promised to workers, for MaxPages
-	stats    struct{ records, errors, retries, bytes atomic.Int64 }
-	obs      observeState // observer hook and operator warnings (observe.go, warnings.go)
+	// base is the depth of seeds in the frontier: sitemapLevels with
+	// Config.Sitemaps (sitemaps come first), 0 otherwise.
+	base         int
+	sitemapCount atomic.Int64 // sitemaps queued, for maxSitemaps
+	stats        struct{ records, errors, retries, bytes atomic.Int64 }
+	obs          observeState // observer hook and operator warnings (observe.go, warnings.go)
 }
 
 // New checks cfg and returns a crawler that takes its work from fr and writes
@@ -99,6 +103,9 @@ func New(cfg Config, fr frontier.Frontier, out RecordWriter, log *zap.Logger) (*
 		save:        cfg.Save,
 		warc:        cfg.WARC,
 	}
+	if cfg.Sitemaps {
+		c.base = sitemapLevels
+	}
 	if c.keep, err = parseKeepRules(cfg.Accept, cfg.Reject); err != nil {
 		return nil, err
 	}
@@ -128,7 +135,7 @@ func New(cfg Config, fr frontier.Frontier, out RecordWriter, log *zap.Logger) (*
 			return nil, fmt.Errorf("seed %q: %w", s, err)
 		}
 		c.scope.allow(u)
-		c.seeds = append(c.seeds, newItem(norm, u, 0, "", 0))
+		c.seeds = append(c.seeds, newItem(norm, u, c.base, "", 0))
 	}
 	return c, nil
 }
@@ -167,7 +174,11 @@ func (c *Crawler) Run(ctx context.Context) error {
 	if c.ownTr != nil {
 		defer c.ownTr.CloseIdleConnections()
 	}
-	if _, err := c.fr.Add(ctx, c.seeds...); err != nil {
+	add := c.seeds
+	if c.cfg.Sitemaps {
+		add = append(sitemapFinders(c.seeds), c.seeds...)
+	}
+	if _, err := c.fr.Add(ctx, add...); err != nil {
 		return fmt.Errorf("add seeds: %w", err)
 	}
 

@@ -61,7 +61,8 @@ func newRobotsClient(rt http.RoundTripper) *http.Client {
 // after the headers arrived, res keeps the response without a body. fatal
 // is a failure to save, which ends the crawl. With a WARC output, the
 // request's capture lands in slot when the body is closed. A link check
-// is requested by its mode's method and keeps no body (check.go).
+// is requested by its mode's method and keeps no body (check.go); a 2xx
+// sitemap is read as it arrives (sitemap.go).
 func (c *Crawler) fetch(ctx context.Context, res *Result, slot *captureSlot) (err, fatal error) {
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
@@ -92,6 +93,13 @@ func (c *Crawler) fetch(ctx context.Context, res *Result, slot *captureSlot) (er
 		return nil, nil
 	}
 	ok := resp.StatusCode >= 200 && resp.StatusCode < 300
+	if ok && it.Mode == modeSitemap {
+		body, err := decode(resp.Body, resp.Header.Get("Content-Encoding"))
+		if err != nil {
+			return fmt.Errorf("read body: %w", err), nil
+		}
+		return c.readSitemap(res, body), nil
+	}
 	if ok && !isHTML(r.MediaType) && c.keep.any() && !c.keep.keeps(r.MediaType, res.URL.Path) {
 		return nil, nil // not wanted: the body is not read
 	}

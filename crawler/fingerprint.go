@@ -3,6 +3,7 @@ package crawler
 import (
 	"crypto/sha256"
 	"fmt"
+	"time"
 )
 
 // Fingerprint identifies what a crawl records: a SHA-256 of a canonical
@@ -10,7 +11,7 @@ import (
 // records say (seeds, depth, page limits, scope, filters, trap limits,
 // redirects, body size, robots.txt and the robots.txt name of UserAgent,
 // the --accept/--reject rules, whether bodies are saved and archived, and
-// the extraction rules, required fields, anchors and link checks).
+// the extraction rules, required fields, anchors, link checks and sitemaps).
 // Fields that only change how fast or how politely a crawl goes
 // (Concurrency, PerHost, Rate, Timeout, Retries, backoffs, Crawl-delay and
 // Retry-After caps, Grace, FlushInterval, Transport, Observer) are left
@@ -49,6 +50,12 @@ func (c Config) Fingerprint() []byte {
 	}
 	if c.CheckLinks {
 		fmt.Fprintf(h, "check-links=true\n")
+	}
+	if c.Sitemaps {
+		fmt.Fprintf(h, "sitemaps=true\n")
+	}
+	if !c.SitemapSince.IsZero() {
+		fmt.Fprintf(h, "sitemap-since=%s\n", c.SitemapSince.UTC().Format(time.RFC3339Nano))
 	}
 	return h.Sum(nil)
 }

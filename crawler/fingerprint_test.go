@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"regexp"
 	"testing"
+	"time"
 
 	"github.com/crawl-dev/crawl/crawler"
 	"github.com/crawl-dev/crawl/parser"
@@ -37,6 +38,8 @@ var recorded = map[string]func(*crawler.Config){
 	"Extract":      func(c *crawler.Config) { c.Extract = mustExtractor("title=title") },
 	"Anchors":      func(c *crawler.Config) { c.Anchors = true },
 	"CheckLinks":   func(c *crawler.Config) { c.CheckLinks = true },
+	"Sitemaps":     func(c *crawler.Config) { c.Sitemaps = true },
+	"SitemapSince": func(c *crawler.Config) { c.SitemapSince = time.Unix(1e9, 0) },
 	"AllowPrivate": func(c *crawler.Config) { c.AllowPrivate = true },
 	"RequireFields": func(c *crawler.Config) {
 		c.RequireFields = append(c.RequireFields, "title")

@@ -105,6 +105,7 @@ const (
 	KindMissingField                // an HTML 2xx page without a field of Config.RequireFields
 	KindBlocked                     // 403, 429 or 999 after retries: the site refuses the crawler, the URL may be fine
 	KindPrivateAddress              // the host is on an address the address policy refuses (Config.AllowPrivate)
+	KindSitemap                     // a sitemap that is malformed, cut at a limit, or nested too deep (its good entries are kept)
 	// NumErrorKinds is the number of ErrorKind values, KindNone included.
 	NumErrorKinds
 )
@@ -145,6 +146,8 @@ func (k ErrorKind) String() string {
 		return "blocked"
 	case KindPrivateAddress:
 		return "private_address"
+	case KindSitemap:
+		return "sitemap"
 	}
 	return "other"
 }

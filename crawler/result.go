@@ -20,6 +20,7 @@ import (
 // when the last of them is done.
 type Result struct {
 	lease frontier.Lease // the URL's lease: its Item is the URL as queued
+	base  int            // the depth of seeds in the frontier (sitemapLevels with Config.Sitemaps)
 
 	// URL is the requested URL, parsed; nil only when the frontier handed
 	// out an item that does not parse.
@@ -46,8 +47,13 @@ type Result struct {
 	Saved, SHA256 string
 
 	children []frontier.Item // URLs to queue with the completion
-	captures []*capture      // requests for the WARC output, in order
-	warcAt   *store.WARCRef  // where the final response's WARC record is
+	sitemap  *parser.Sitemap // what a sitemap listed (modeSitemap, 2xx)
+	mapErr   error           // why the sitemap could not be read whole
+	// silent is a completion without a record: an origin's sitemaps
+	// found (modeSitemapFind), its children the sitemaps to read.
+	silent   bool
+	captures []*capture     // requests for the WARC output, in order
+	warcAt   *store.WARCRef // where the final response's WARC record is
 }
 
 // recorded reports whether the result is a URL's outcome, with a record;
@@ -108,7 +114,7 @@ func (r *Result) record() *store.Record {
 	rec := &store.Record{
 		URL:        it.URL,
 		FinalURL:   it.URL,
-		Depth:      it.Depth,
+		Depth:      max(0, it.Depth-r.base),
 		Parent:     it.Parent,
 		FetchedAt:  r.Start.UTC(),
 		Attempts:   it.Attempts,
@@ -123,6 +129,17 @@ func (r *Result) record() *store.Record {
 	}
 	if r.Err != "" {
 		rec.ErrorKind = r.Kind.String()
+	}
+	switch it.Mode {
+	case modeSitemap:
+		n := 0
+		if r.sitemap != nil {
+			n = len(r.sitemap.Entries)
+		}
+		rec.SitemapURLs = &n
+	case modeSitemapPage:
+		rec.Source = "sitemap"
+		rec.Parent, rec.Lastmod = splitLastmod(it.Parent)
 	}
 	if r.Target != "" {
 		rec.FinalURL = r.Target

@@ -42,8 +42,11 @@ func (c *Crawler) handle(ctx context.Context, l *frontier.Lease) (outcome, error
 		log = log.With(zap.String("url", it.URL))
 	}
 
+	if it.Mode == modeSitemapFind {
+		return c.findSitemaps(ctx, l, u, log), nil
+	}
 	if !c.cfg.IgnoreRobots {
-		o, done := c.checkRobots(ctx, l, u, log)
+		o, _, done := c.checkRobots(ctx, l, u, log)
 		if done {
 			return o, nil
 		}
@@ -114,6 +117,8 @@ func (c *Crawler) handle(ctx context.Context, l *frontier.Lease) (outcome, error
 			kind = KindOther // 1xx, or 3xx without a Location
 		}
 		res.fail(kind, fmt.Sprintf("http status %d", resp.Status))
+	case res.sitemap != nil:
+		c.sitemapChildren(res)
 	case resp.body != nil:
 		page, cut, err := c.parses.parse(ctx, resp.body.Bytes(), resp.Header.Get("Content-Type"), u)
 		if ctx.Err() != nil {
@@ -149,13 +154,14 @@ func (c *Crawler) handle(ctx context.Context, l *frontier.Lease) (outcome, error
 	return outcome{res: res}, nil
 }
 
-// checkRobots applies robots.txt to the leased URL. done is true when the
+// checkRobots applies robots.txt to the leased URL, and returns its rules
+// when the URL is allowed. done is true when the
 // lease is decided without fetching the URL: it is disallowed (a record),
 // robots.txt was fetched just now with the host's slot (requeue), or
 // robots.txt is unavailable (requeue until robots.txt is tried again; once
 // robots.txt has failed more than Retries times in a row, a record). Waiting
 // for robots.txt does not count as an attempt of the URL.
-func (c *Crawler) checkRobots(ctx context.Context, l *frontier.Lease, u *url.URL, log *zap.Logger) (o outcome, done bool) {
+func (c *Crawler) checkRobots(ctx context.Context, l *frontier.Lease, u *url.URL, log *zap.Logger) (o outcome, rules *robotsRules, done bool) {
 	it := &l.Item
 	origin := u.Scheme + "://" + u.Host
 	res := c.robots.lookup(ctx, origin, func(ctx context.Context) (*robotsRules, bool, error) {
@@ -164,13 +170,13 @@ func (c *Crawler) checkRobots(ctx context.Context, l *frontier.Lease, u *url.URL
 
 	switch {
 	case ctx.Err() != nil:
-		return outcome{}, true
+		return outcome{}, nil, true
 	case errors.Is(res.err, errRobotsPending):
 		// Another process of the crawl is fetching it: wait, no attempt.
-		return outcome{requeue: true, wait: time.Until(res.retryAt)}, true
+		return outcome{requeue: true, wait: time.Until(res.retryAt)}, nil, true
 	case isAddressError(res.err):
 		// Not to be retried: the host is where the crawl must not go.
-		return outcome{res: c.newResult(l, u, time.Now()).fail(KindPrivateAddress, res.err.Error())}, true
+		return outcome{res: c.newResult(l, u, time.Now()).fail(KindPrivateAddress, res.err.Error())}, nil, true
 	case res.err != nil:
 		if res.fetched {
 			log.Warn("robots.txt unavailable; host treated as disallowed for now",
@@ -179,7 +185,7 @@ func (c *Crawler) checkRobots(ctx context.Context, l *frontier.Lease, u *url.URL
 		if res.fails <= c.cfg.Retries {
 			c.stats.retries.Add(1)
 			c.noteRetry(it.Host, WaitRobots, time.Until(res.retryAt), 0, res.err)
-			return outcome{requeue: true, wait: time.Until(res.retryAt)}, true
+			return outcome{requeue: true, wait: time.Until(res.retryAt)}, nil, true
 		}
 		kind := classifyError(res.err)
 		if isCheck(it) {
@@ -188,14 +194,14 @@ func (c *Crawler) checkRobots(ctx context.Context, l *frontier.Lease, u *url.URL
 			// whatever its robots.txt would have said.
 			kind = checkRobotsKind(res.err)
 		}
-		return outcome{res: c.newResult(l, u, time.Now()).fail(kind, res.err.Error())}, true
+		return outcome{res: c.newResult(l, u, time.Now()).fail(kind, res.err.Error())}, nil, true
 	case res.fetched:
 		// The robots.txt request used this lease's turn at the host.
-		return outcome{requeue: true}, true
+		return outcome{requeue: true}, nil, true
 	case !res.rules.allowed(u.RequestURI()):
-		return outcome{res: c.newResult(l, u, time.Now()).fail(KindRobotsDisallowed, errDisallowed)}, true
+		return outcome{res: c.newResult(l, u, time.Now()).fail(KindRobotsDisallowed, errDisallowed)}, nil, true
 	}
-	return outcome{}, false
+	return outcome{}, res.rules, false
 }
 
 const errDisallowed = "disallowed by robots.txt"
@@ -294,14 +300,19 @@ func (c *Crawler) redirect(res *Result, location string) {
 		res.fail(KindTooManyRedirects, fmt.Sprintf("too many redirects (more than %d)", c.cfg.MaxRedirects))
 		return
 	}
-	if it.Depth == 0 {
+	if it.Depth == c.base && it.Mode == modePage {
 		// A seed that moves takes its scope along.
 		if tu, err := url.Parse(target); err == nil {
 			c.scope.allow(tu)
 		}
 	}
 	child, v := c.scope.item(target, it.Depth, it.URL, it.Hops+1)
-	if isCheck(it) || v != follow {
+	switch {
+	case it.Mode == modeSitemap && v != drop:
+		child.Mode = modeSitemap // a sitemap that moved is read where it went
+	case it.Mode == modeSitemapPage && v == follow:
+		child.Mode = modeSitemapPage
+	case isCheck(it) || v != follow:
 		// A check's redirect is checked in turn, wherever it leads.
 		var ok bool
 		if child, ok = c.asCheck(child, v); !ok {
@@ -323,7 +334,7 @@ func loopsBack(target string, it *frontier.Item) bool {
 // children turns a page's links into the items to queue: the links it
 // follows, and the others as link checks when the crawl checks links.
 func (c *Crawler) children(links []string, it *frontier.Item) []frontier.Item {
-	past := it.Depth >= c.cfg.MaxDepth
+	past := it.Depth-c.base >= c.cfg.MaxDepth
 	if past && !c.cfg.CheckLinks {
 		return nil
 	}
@@ -341,7 +352,7 @@ func (c *Crawler) children(links []string, it *frontier.Item) []frontier.Item {
 
 // newResult starts the result of the leased URL u, decided from start.
 func (c *Crawler) newResult(l *frontier.Lease, u *url.URL, start time.Time) *Result {
-	return &Result{lease: *l, URL: u, Start: start, Duration: time.Since(start)}
+	return &Result{lease: *l, base: c.base, URL: u, Start: start, Duration: time.Since(start)}
 }
 
 // done stamps the result's duration: the time spent on the URL so far.

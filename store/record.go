@@ -68,6 +68,16 @@ type Record struct {
 	// rule that matched nothing has no key; absent without rules or
 	// matches.
 	Fields map[string]any `json:"fields,omitempty"`
+	// Source is "sitemap" for a URL queued from a sitemap (crawl
+	// --sitemaps; Parent is the sitemap); absent otherwise.
+	Source string `json:"source,omitempty"`
+	// Lastmod is the sitemap's lastmod for the URL, as the sitemap wrote
+	// it (a W3C datetime); absent when it had none.
+	Lastmod string `json:"lastmod,omitempty"`
+	// SitemapURLs is set on a sitemap's own record: how many entries it
+	// listed (URLs, or sitemaps for an index), before scope and filters;
+	// 0 when it could not be read. Absent on other records.
+	SitemapURLs *int `json:"sitemap_urls,omitempty"`
 }
 
 // An Anchor is one link element of a page.

@@ -99,6 +99,9 @@ func (o Outcome) ErrorKind() string {
 type Crawl struct {
 	// Seed is the canonical path (with query) the crawl starts from.
 	Seed string
+	// Sources are other paths queued at depth 0 with the seed: the pages
+	// a sitemap lists (SitemapSite.Sources). Generated sites only.
+	Sources []string
 	// MaxDepth is the largest link depth fetched; the seed is depth 0.
 	MaxDepth int
 	// MaxRedirects is the longest redirect chain followed: a URL reached
@@ -211,6 +214,12 @@ func (s *Site) ExpectCrawl(c Crawl) Expectation {
 	// joins the level being processed (a 0-weight edge).
 	level := []int32{seed.id}
 	dist[seed.id] = 0
+	for _, p := range c.Sources {
+		if n := s.byPath[p]; n != nil && n.id >= 0 && dist[n.id] < 0 {
+			dist[n.id] = 0
+			level = append(level, n.id)
+		}
+	}
 	for d := int32(0); len(level) > 0; d++ {
 		var next []int32
 		for i := 0; i < len(level); i++ {

@@ -129,6 +129,15 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.BoolVar(&c.Anchors, "anchors", false, "record each page's link elements in document order with their text (the record's anchors), for crawl links")
 	fs.BoolVar(&c.AllowPrivate, "allow-private", false, "connect to loopback, private, link-local and other non-public addresses even when no seed is on one (without it, such URLs are records with error_kind private_address)")
 	fs.BoolVar(&c.CheckLinks, "check-links", false, "request once each link of an in-scope page that the crawl does not follow (another host, --include/--exclude, --accept/--reject, past --depth) for its status: HEAD, then GET if HEAD gets an error; records say check (implies --anchors)")
+	fs.BoolVar(&c.Sitemaps, "sitemaps", false, "read each seed host's sitemaps (its robots.txt's Sitemap lines, or /sitemap.xml when it names none; indexes, gzip and text sitemaps) and crawl their in-scope URLs as depth-0 URLs (source sitemap); each sitemap gets a record")
+	fs.Func("sitemap-since", "with --sitemaps, skip sitemap entries whose lastmod is before `DATE` (YYYY-MM-DD or an RFC 3339 time); entries without a lastmod are read", func(s string) error {
+		t, ok := parser.ParseW3CDate(s)
+		if !ok {
+			return fmt.Errorf("%q is not a date (YYYY-MM-DD or RFC 3339)", s)
+		}
+		c.SitemapSince = t
+		return nil
+	})
 	fs.Func("require-field", "an HTML 2xx page where extract field `NAME` did not match gets an error (error_kind missing_field; its links are still followed) (repeatable)", func(s string) error {
 		c.RequireFields = append(c.RequireFields, s)
 		return nil
@@ -188,6 +197,9 @@ func parseArgs(args []string, stdin io.Reader) (*options, error) {
 			return nil, usageError{err}
 		}
 		o.cfg.Seeds = append(o.cfg.Seeds, seeds...)
+	}
+	if !o.cfg.SitemapSince.IsZero() && !o.cfg.Sitemaps {
+		return nil, usagef("--sitemap-since needs --sitemaps")
 	}
 	if o.cfg.CheckLinks {
 		o.cfg.Anchors = true // crawl links says where and how each checked URL is linked

@@ -82,7 +82,7 @@ func openCrawl(ctx context.Context, o *options, stdout io.Writer) (frontier.Fron
 	case errors.Is(err, disk.ErrLocked):
 		return nil, nil, lockedError{fmt.Errorf("--state %s is in use by another crawl that is still running", o.state)}
 	case errors.Is(err, disk.ErrMismatch):
-		return nil, nil, usagef("--state %s belongs to another crawl (other seeds, --depth, --max-pages, --scope, --include, --exclude, --max-url-length, --max-repeats, --max-host-pages, --max-redirects, --max-body, --ignore-robots, --user-agent name, --accept, --reject, --save, --warc, --out, --extract, --require-field, --anchors, --check-links or --allow-private); use a new directory", o.state)
+		return nil, nil, usagef("--state %s belongs to another crawl (other seeds, --depth, --max-pages, --scope, --include, --exclude, --max-url-length, --max-repeats, --max-host-pages, --max-redirects, --max-body, --ignore-robots, --user-agent name, --accept, --reject, --save, --warc, --out, --extract, --require-field, --anchors, --check-links, --allow-private, --sitemaps or --sitemap-since); use a new directory", o.state)
 	case err != nil:
 		return nil, nil, usagef("--state %s: %v", o.state, err)
 	}
