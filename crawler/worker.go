@@ -86,6 +86,13 @@ func (c *Crawler) handle(ctx context.Context, l *frontier.Lease) (outcome, error
 		// delay applies before it.
 		log.Debug("HEAD answered with an error; checking by GET", zap.Int("status", resp.Status))
 		it.Mode = modeCheckGet
+		if transientStatus(resp.Status) && it.Attempts <= c.cfg.Retries {
+			// A 5xx: the GET waits for Retry-After or the host's
+			// backoff, as any retry does.
+			o := c.retry(l, resp.Status, resp, nil, log)
+			res.release()
+			return o, nil
+		}
 		res.release()
 		return outcome{requeue: true}, nil
 	}

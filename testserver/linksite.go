@@ -34,6 +34,7 @@ import (
 //	/forbidden    403 to HEAD and GET: blocked
 //	/busy         429 with Retry-After (LinkRetryAfter) to everything: blocked
 //	/busy-once    429 with Retry-After to the first request, then 200
+//	/maintenance  503 with Retry-After to HEAD, 200 to GET: the GET waits
 //	/no-head      405 to HEAD, 200 to GET; /no-head-501 the same with 501
 //	/head-404     404 to HEAD, 200 to GET (a server that mishandles HEAD)
 //
@@ -166,7 +167,7 @@ func (s *LinkSite) pageLinks(path string) [][2]string {
 			{a + "/ok", "OK"}, {a + "/gone", "Gone"}, {a + "/removed", "Removed"}, {a + "/error", "Server error"},
 			{a + "/moved", "Moved"}, {a + "/moved-gone", "Moved to gone"}, {a + "/forbidden", "Forbidden"},
 			{a + "/busy", "Busy"}, {a + "/busy-once", "Busy once"}, {a + "/no-head", "No HEAD"},
-			{a + "/no-head-501", "No HEAD 501"}, {a + "/head-404", "HEAD 404"},
+			{a + "/no-head-501", "No HEAD 501"}, {a + "/head-404", "HEAD 404"}, {a + "/maintenance", "Maintenance"},
 			{b + "/private/page", "Private"}, {b + "/fine", "Fine"}, {b + "/moved-away", "Moved away"},
 			{s.dead + "/", "Dead host"},
 		}

@@ -50,6 +50,7 @@ func (s *LinkSite) buildFixtures() map[string]linkFixture {
 		}
 		return LinkOutcome{Status: 200, Methods: []string{"HEAD", "HEAD"}, Check: true}
 	}})
+	add(a, "/maintenance", linkFixture{serve: headUnavailable, want: checked(200, "", LinkOK, "HEAD", "GET")})
 	add(a, "/no-head", linkFixture{serve: refuseHead(405), want: checked(200, "", LinkOK, "HEAD", "GET")})
 	add(a, "/no-head-501", linkFixture{serve: refuseHead(501), want: checked(200, "", LinkOK, "HEAD", "GET")})
 	add(a, "/head-404", linkFixture{serve: refuseHead(404), want: checked(200, "", LinkOK, "HEAD", "GET")})
@@ -112,6 +113,17 @@ func busy(n int) func(http.ResponseWriter, *http.Request, int) {
 		}
 		okPage(w, r, i)
 	}
+}
+
+// headUnavailable answers HEAD with 503 and Retry-After, GET with a page:
+// the GET must wait for the Retry-After.
+func headUnavailable(w http.ResponseWriter, r *http.Request, i int) {
+	if r.Method == http.MethodHead {
+		w.Header().Set("Retry-After", strconv.Itoa(LinkRetryAfter))
+		w.WriteHeader(http.StatusServiceUnavailable)
+		return
+	}
+	okPage(w, r, i)
 }
 
 // refuseHead answers HEAD with code and GET with a page.

@@ -143,15 +143,18 @@ func TestCheckLinksCrawl(t *testing.T) {
 	}
 
 	methods := make(map[string][]string)
-	var busy []time.Time
+	var busy, maintenance []time.Time
 	for _, req := range h.site.Log() {
 		u := "http://" + req.Host + req.Path
 		if strings.HasSuffix(req.Path, "/robots.txt") {
 			continue
 		}
 		methods[u] = append(methods[u], req.Method)
-		if strings.HasSuffix(u, "/busy") {
+		switch {
+		case strings.HasSuffix(u, "/busy"):
 			busy = append(busy, req.Start)
+		case strings.HasSuffix(u, "/maintenance"):
+			maintenance = append(maintenance, req.Start)
 		}
 	}
 	for u, w := range want {
@@ -163,6 +166,11 @@ func TestCheckLinksCrawl(t *testing.T) {
 		if _, ok := want[u]; !ok {
 			t.Errorf("%s requested (%v), never expected", h.placeholders(u), m)
 		}
+	}
+	// A HEAD answered 503 with Retry-After: the GET waits for it (with
+	// retries; without, the GET confirms at once).
+	if len(maintenance) == 2 && retries > 0 && maintenance[1].Sub(maintenance[0]) < testserver.LinkRetryAfter*time.Second-50*time.Millisecond {
+		t.Errorf("/maintenance requested by GET %v after its HEAD's 503, before its Retry-After", maintenance[1].Sub(maintenance[0]))
 	}
 	for i := 1; i < len(busy); i++ {
 		if gap := busy[i].Sub(busy[i-1]); gap < testserver.LinkRetryAfter*time.Second-50*time.Millisecond {
