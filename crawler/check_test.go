@@ -130,3 +130,45 @@ func TestCheckBecomesPageAfterSeedRedirect(t *testing.T) {
 		t.Errorf("recorded twice: %v", res.dups)
 	}
 }
+
+// TestCheckRedirectIntoScopeKeepsThePage: an off-site link that redirects
+// back into the site does not take the record of the page it leads to: the
+// page is crawled at its own depth with its links, as without
+// --check-links.
+func TestCheckRedirectIntoScopeKeepsThePage(t *testing.T) {
+	page := func(body string) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/html")
+			fmt.Fprint(w, body)
+		}
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/", page(`<a href="http://off.test/x">x</a> <a href="/b">b</a>`))
+	mux.Handle("/b", page(`<a href="/c">c</a>`))
+	mux.Handle("/c", page(`<a href="/z">z</a>`))
+	mux.Handle("/z", page(`<a href="/after-z">after</a>`))
+	mux.Handle("/after-z", page(`end`))
+	for _, check := range []bool{false, true} {
+		cfg := testConfig()
+		cfg.Transport = testserver.Transport{
+			"site.test": mux,
+			"off.test":  http.RedirectHandler("http://site.test/z", http.StatusMovedPermanently),
+		}
+		cfg.Seeds = []string{"http://site.test/"}
+		cfg.MaxDepth, cfg.CheckLinks = 4, check
+		res := runCrawl(t, cfg, "http://site.test")
+		z := res.records["http://site.test/z"]
+		if z == nil || z.Check || z.Depth != 3 || len(z.Links) != 1 {
+			t.Errorf("check-links %v: /z %+v, want a page at depth 3 with its link", check, z)
+		}
+		if res.records["http://site.test/after-z"] == nil {
+			t.Errorf("check-links %v: /after-z not crawled", check)
+		}
+		if x := res.records["http://off.test/x"]; check && (x == nil || !x.Check || x.Status != 301) {
+			t.Errorf("off.test/x: %+v, want a check recording the redirect", x)
+		}
+		if len(res.dups) > 0 {
+			t.Errorf("recorded twice: %v", res.dups)
+		}
+	}
+}

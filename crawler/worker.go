@@ -319,6 +319,12 @@ func (c *Crawler) redirect(res *Result, location string) {
 		child.Mode = modeSitemap // a sitemap that moved is read where it went
 	case it.Mode == modeSitemapPage && v == follow:
 		child.Mode = modeSitemapPage
+	case isCheck(it) && v == follow:
+		// A check that leads back into the crawl's scope: the target
+		// is a page of the crawl, recorded as such if a link reaches
+		// it within the depth. Queued as a check now, it would take
+		// that page's one record.
+		return
 	case isCheck(it) || v != follow:
 		// A check's redirect is checked in turn, wherever it leads.
 		var ok bool

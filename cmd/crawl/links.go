@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -97,9 +98,9 @@ func runLinks(args []string, stdin io.Reader, stdout io.Writer) error {
 		return usagef("crawl links needs at least one FILE (a crawl's --out)")
 	}
 	outcomes := make(map[string]*outcomeOf)
-	var sources []source
+	sources := make(map[string]source)
 	for _, path := range fs.Args() {
-		if err := readOutput(path, stdin, outcomes, &sources); err != nil {
+		if err := readOutput(path, stdin, outcomes, sources); err != nil {
 			return usageError{fmt.Errorf("crawl links: %w", err)}
 		}
 	}
@@ -107,11 +108,14 @@ func runLinks(args []string, stdin io.Reader, stdout io.Writer) error {
 	return writeLinks(stdout, pages, *asJSON)
 }
 
-// readOutput reads one output file into the outcomes by dedup key and the
-// pages with links.
-func readOutput(path string, stdin io.Reader, outcomes map[string]*outcomeOf, sources *[]source) error {
+// readOutput reads one output file into the outcomes and the pages with
+// links, both by dedup key: a later record of a URL replaces an earlier
+// one, in one file or across files (a page that lost its links has none).
+func readOutput(path string, stdin io.Reader, outcomes map[string]*outcomeOf, sources map[string]source) error {
 	fn := func(r *store.Record) error {
-		outcomes[parser.DedupKey(r.URL)] = &outcomeOf{url: r.URL, final: r.FinalURL, status: r.Status, kind: r.ErrorKind, errMsg: r.Error}
+		key := parser.DedupKey(r.URL)
+		outcomes[key] = &outcomeOf{url: r.URL, final: r.FinalURL, status: r.Status, kind: r.ErrorKind, errMsg: r.Error}
+		delete(sources, key)
 		if r.Check {
 			return nil
 		}
@@ -122,7 +126,7 @@ func readOutput(path string, stdin io.Reader, outcomes map[string]*outcomeOf, so
 			}
 		}
 		if len(anchors) > 0 {
-			*sources = append(*sources, source{url: r.URL, anchors: anchors})
+			sources[key] = source{url: r.URL, anchors: anchors}
 		}
 		return nil
 	}
@@ -138,13 +142,10 @@ func readOutput(path string, stdin io.Reader, outcomes map[string]*outcomeOf, so
 // badLinks returns, for each source page that has any, its broken links
 // (and blocked ones if asked), pages sorted by URL, links in document
 // order without repeating a URL and text.
-func badLinks(sources []source, outcomes map[string]*outcomeOf, withBlocked bool) []pageLinks {
-	slices.SortStableFunc(sources, func(a, b source) int { return strings.Compare(a.url, b.url) })
+func badLinks(bySource map[string]source, outcomes map[string]*outcomeOf, withBlocked bool) []pageLinks {
+	sources := slices.SortedFunc(maps.Values(bySource), func(a, b source) int { return strings.Compare(a.url, b.url) })
 	var pages []pageLinks
-	for i, src := range sources {
-		if i > 0 && sources[i-1].url == src.url {
-			continue // the same page in two outputs
-		}
+	for _, src := range sources {
 		type seenKey struct{ url, text string }
 		seen := make(map[seenKey]bool)
 		var links []badLink
@@ -162,7 +163,7 @@ func badLinks(sources []source, outcomes map[string]*outcomeOf, withBlocked bool
 				continue
 			}
 			bl := badLink{URL: a.URL, Text: a.Text, Status: o.status, ErrorKind: o.kind, Error: o.errMsg, Verdict: v.String()}
-			if final != a.URL {
+			if parser.DedupKey(final) != parser.DedupKey(a.URL) {
 				bl.FinalURL = final
 			}
 			links = append(links, bl)
@@ -176,14 +177,25 @@ func badLinks(sources []source, outcomes map[string]*outcomeOf, withBlocked bool
 
 // resolve returns the outcome a link to u comes to, following redirect
 // records to their targets, and the URL of that outcome; nil when the
-// outputs hold no record of u, or a redirect's target has none.
+// outputs hold no record of u, or a redirect's target has none. Redirects
+// that come back to a URL of the chain are a redirect_loop, as a browser
+// fails them (the crawl stops such a cycle without an error once it is
+// longer than two hops: every URL in it is already seen).
 func resolve(u string, outcomes map[string]*outcomeOf) (*outcomeOf, string) {
-	o := outcomes[parser.DedupKey(u)]
+	key := parser.DedupKey(u)
+	o := outcomes[key]
+	var chain []string
 	for range maxRedirectChain {
 		if o == nil || o.kind != "" || o.status < 300 || o.status > 399 || o.final == "" || o.final == o.url {
 			break
 		}
-		o = outcomes[parser.DedupKey(o.final)]
+		chain = append(chain, key)
+		key = parser.DedupKey(o.final)
+		if slices.Contains(chain, key) {
+			loop := &outcomeOf{url: o.final, status: o.status, kind: crawler.KindRedirectLoop.String(), errMsg: "redirect loop: " + o.final}
+			return loop, loop.url
+		}
+		o = outcomes[key]
 	}
 	if o == nil || (o.kind == "" && o.status >= 300 && o.status <= 399) {
 		return nil, "" // a redirect whose target was not recorded, or a chain longer than any crawl follows
@@ -202,7 +214,7 @@ func writeLinks(stdout io.Writer, pages []pageLinks, asJSON bool) error {
 		for _, l := range p.Links {
 			if l.Verdict == crawler.LinkBroken.String() {
 				broken++
-				urls[l.URL] = true
+				urls[parser.DedupKey(l.URL)] = true // two spellings of one URL are one
 			}
 		}
 		if broken > 0 {

@@ -282,6 +282,22 @@ func TestLinksExitCodes(t *testing.T) {
 {"url":"http://b.test/y","final_url":"http://b.test/y","status":200,"check":true}
 {"url":"http://b.test/","final_url":"http://b.test/","status":403,"error":"http status 403","error_kind":"blocked","check":true}
 `)
+	// Two nights: the page's later record links elsewhere; the last
+	// output's record wins.
+	night1 := write("night1.jsonl", `{"url":"http://a.test/","status":200,"links":["http://e.test/old"]}
+{"url":"http://e.test/old","status":404,"error":"http status 404","error_kind":"http_4xx","check":true}
+{"url":"http://a.test/quiet","status":200,"links":["http://e.test/old"]}
+`)
+	night2 := write("night2.jsonl", `{"url":"http://a.test/","status":200,"links":["http://e.test/new"]}
+{"url":"http://e.test/new","status":404,"error":"http status 404","error_kind":"http_4xx","check":true}
+{"url":"http://a.test/quiet","status":200,"links":[]}
+`)
+	// A three-hop redirect cycle is a broken link.
+	loop := write("loop.jsonl", `{"url":"http://a.test/","status":200,"links":["http://e.test/a"]}
+{"url":"http://e.test/a","final_url":"http://e.test/b","status":301,"check":true}
+{"url":"http://e.test/b","final_url":"http://e.test/c","status":301,"check":true}
+{"url":"http://e.test/c","final_url":"http://e.test/a","status":301,"check":true}
+`)
 	torn := write("torn.jsonl", `{"url":"http://a.test/"`)
 	garbage := write("garbage.jsonl", "not json\n")
 	tests := []struct {
@@ -298,6 +314,10 @@ func TestLinksExitCodes(t *testing.T) {
 		{"stdin", []string{"links", "-"}, `{"url":"http://a.test/","status":200,"links":["http://a.test/z"]}
 {"url":"http://a.test/z","status":0,"error":"dial tcp: connection refused","error_kind":"connection_refused"}
 `, exitFailed, "http://a.test/\n  broken  - connection_refused  http://a.test/z  \"\"\n", "crawl: 1 broken link to 1 URL on 1 page\n"},
+		{"the later record wins", []string{"links", night1, night2}, "", exitFailed,
+			"http://a.test/\n  broken  404 http_4xx  http://e.test/new  \"\"\n", "crawl: 1 broken link to 1 URL on 1 page\n"},
+		{"redirect cycle", []string{"links", loop}, "", exitFailed,
+			"http://a.test/\n  broken  301 redirect_loop  http://e.test/a  \"\"\n", "crawl: 1 broken link"},
 		{"no file", []string{"links"}, "", exitUsage, "", "needs at least one FILE"},
 		{"missing file", []string{"links", filepath.Join(dir, "none.jsonl")}, "", exitUsage, "", "no such file"},
 		{"torn", []string{"links", torn}, "", exitUsage, "", "torn last line"},
