@@ -7,7 +7,9 @@ import (
 	"net"
 	"net/netip"
 	"net/url"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -32,7 +34,7 @@ const (
 	classPrivate     // RFC 1918, RFC 6598 shared space, IPv6 unique-local
 	classLinkLocal   // 169.254/16 (cloud metadata), fe80::/10
 	classUnspecified // 0.0.0.0/8, ::
-	classOther       // multicast, broadcast, reserved, documentation-only ranges
+	classOther       // multicast, broadcast, reserved (documentation ranges count as public: tests stand them in for public hosts)
 	numAddrClasses
 )
 
@@ -48,11 +50,15 @@ var (
 	benchmark4    = netip.MustParsePrefix("198.18.0.0/15")
 	nat64         = netip.MustParsePrefix("64:ff9b::/96")
 	sixToFour     = netip.MustParsePrefix("2002::/16")
+	v4Compatible  = netip.MustParsePrefix("::/96")          // deprecated IPv4-compatible ::a.b.c.d
+	localNAT64    = netip.MustParsePrefix("64:ff9b:1::/48") // RFC 8215: local-use translation
+	siteLocal     = netip.MustParsePrefix("fec0::/10")      // deprecated site-local
 )
 
-// classify returns the class of ip. IPv4-mapped (::ffff:a.b.c.d), NAT64
-// (64:ff9b::a.b.c.d) and 6to4 (2002:aabb:ccdd::) addresses are judged by
-// the IPv4 address in them.
+// classify returns the class of ip. IPv4-mapped (::ffff:a.b.c.d),
+// IPv4-compatible (::a.b.c.d), NAT64 (64:ff9b::a.b.c.d) and 6to4
+// (2002:aabb:ccdd::) addresses are judged by the IPv4 address in them;
+// local-use NAT64 and site-local addresses are private.
 func classify(ip netip.Addr) addrClass {
 	ip = ip.Unmap().WithZone("")
 	if ip.Is6() {
@@ -62,6 +68,10 @@ func classify(ip netip.Addr) addrClass {
 			return classify(netip.AddrFrom4([4]byte(b[12:16])))
 		case sixToFour.Contains(ip):
 			return classify(netip.AddrFrom4([4]byte(b[2:6])))
+		case v4Compatible.Contains(ip) && !ip.IsUnspecified() && !ip.IsLoopback():
+			return classify(netip.AddrFrom4([4]byte(b[12:16])))
+		case localNAT64.Contains(ip) || siteLocal.Contains(ip):
+			return classPrivate
 		}
 	}
 	switch {
@@ -101,10 +111,10 @@ type guardedDialer struct {
 	resolver Resolver
 	dial     func(ctx context.Context, network, address string) (net.Conn, error)
 	allowAll bool
-	seeds    []string // seed hosts (without ports), whose classes are allowed
+	seeds    map[string]bool // seed hosts (without ports), whose classes are allowed
 
 	once    sync.Once
-	allowed [numAddrClasses]bool
+	allowed [numAddrClasses]atomic.Bool
 }
 
 func newGuardedDialer(cfg Config, dial func(ctx context.Context, network, address string) (net.Conn, error)) *guardedDialer {
@@ -115,30 +125,43 @@ func newGuardedDialer(cfg Config, dial func(ctx context.Context, network, addres
 	if cfg.Dial != nil {
 		d.dial = cfg.Dial
 	}
+	d.seeds = make(map[string]bool)
 	for _, s := range cfg.Seeds {
 		if u, err := url.Parse(s); err == nil && u.Hostname() != "" {
-			d.seeds = append(d.seeds, u.Hostname())
+			d.seeds[strings.ToLower(u.Hostname())] = true
 		}
 	}
 	return d
 }
 
+// seedLookups bounds the concurrent lookups of seed hosts.
+const seedLookups = 16
+
 // allowSeeds allows the classes of the addresses the seeds are on, once,
-// on the first dial.
+// on the first dial, looking the seeds up concurrently for at most 10
+// seconds. A seed whose lookup fails then allows its class when it is
+// dialled itself (DialContext).
 func (d *guardedDialer) allowSeeds(ctx context.Context) {
 	d.once.Do(func() {
-		d.allowed[classPublic] = true
+		d.allowed[classPublic].Store(true)
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
-		for _, h := range d.seeds {
-			addrs, err := d.lookup(ctx, "ip", h)
-			if err != nil {
-				continue // the seed's own request will say why
-			}
-			for _, a := range addrs {
-				d.allowed[classify(a)] = true
-			}
+		var wg sync.WaitGroup
+		sem := make(chan struct{}, seedLookups)
+		for h := range d.seeds {
+			wg.Go(func() {
+				sem <- struct{}{}
+				defer func() { <-sem }()
+				addrs, err := d.lookup(ctx, "ip", h)
+				if err != nil {
+					return // the seed's own request will say why
+				}
+				for _, a := range addrs {
+					d.allowed[classify(a)].Store(true)
+				}
+			})
 		}
+		wg.Wait()
 	})
 }
 
@@ -171,9 +194,14 @@ func (d *guardedDialer) DialContext(ctx context.Context, network, address string
 	if err != nil {
 		return nil, err
 	}
+	if !d.allowAll && d.seeds[strings.ToLower(host)] {
+		for _, a := range addrs {
+			d.allowed[classify(a)].Store(true) // a seed's class, whatever allowSeeds found
+		}
+	}
 	var firstErr error
 	for _, a := range addrs {
-		if !d.allowAll && !d.allowed[classify(a)] {
+		if !d.allowAll && !d.allowed[classify(a)].Load() {
 			if firstErr == nil {
 				firstErr = &AddressError{Host: host, Addr: a}
 			}

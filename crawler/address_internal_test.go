@@ -23,6 +23,10 @@ func TestClassify(t *testing.T) {
 		{"::ffff:7f00:1", classLoopback},
 		{"64:ff9b::7f00:1", classLoopback}, // NAT64 of 127.0.0.1
 		{"2002:7f00:1::1", classLoopback},  // 6to4 of 127.0.0.1
+		{"::127.0.0.1", classLoopback},     // IPv4-compatible (deprecated)
+		{"::10.0.0.1", classPrivate},
+		{"64:ff9b:1::7f00:1", classPrivate}, // local-use NAT64
+		{"fec0::1", classPrivate},           // site-local (deprecated)
 		{"10.0.0.5", classPrivate},
 		{"172.16.0.1", classPrivate},
 		{"172.31.255.255", classPrivate},
@@ -126,6 +130,20 @@ func TestGuardedDialer(t *testing.T) {
 	}
 	if _, err := d.DialContext(ctx, "tcp", "169.254.169.254:80"); !isAddressError(err) {
 		t.Errorf("link-local allowed with a private seed: %v", err)
+	}
+	// A seed whose lookup failed at the start allows its class when it
+	// is dialled itself.
+	cfg.Seeds = []string{"http://flaky.test/"}
+	d = newGuardedDialer(cfg, nil)
+	if _, err := d.DialContext(ctx, "tcp", "10.9.9.9:80"); !isAddressError(err) {
+		t.Errorf("private address allowed before the private seed resolved: %v", err)
+	}
+	res.hosts["flaky.test"] = []netip.Addr{netip.MustParseAddr("10.2.2.2")}
+	if _, err := d.DialContext(ctx, "tcp", "flaky.test:80"); !errors.Is(err, errDialed) {
+		t.Errorf("the seed itself, once it resolves: %v, want a dial", err)
+	}
+	if _, err := d.DialContext(ctx, "tcp", "10.9.9.9:80"); isAddressError(err) {
+		t.Errorf("private address refused after the private seed resolved: %v", err)
 	}
 	// AllowPrivate allows everything.
 	cfg.AllowPrivate = true

@@ -191,10 +191,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = runErr
 	case closeErr != nil:
 		err = fmt.Errorf("close output: %w", closeErr)
-	case rep.RecordsByStatusClass[report.Class2xx.String()] == 0 && o.frontier == "memory" && !o.resumed:
+	case rep.RecordsByStatusClass[report.Class2xx.String()] == 0 && o.frontier == "memory" && !o.resumed &&
+		(o.cfg.MaxPages == 0 || rep.Records < int64(o.cfg.MaxPages)):
 		// A process of a shared crawl, or a resumed one, may have had
-		// nothing left to fetch; a crawl of its own that started
-		// afresh and fetched nothing failed.
+		// nothing left to fetch, and one stopped by --max-pages did not
+		// run to its end; a crawl of its own that started afresh, ran
+		// to its end and fetched nothing failed.
 		err = nothingFetchedError{records: rep.Records}
 	case rep.ErrorRateExceeded:
 		err = errorRateError{failed: rep.RecordsWithError, records: rep.Records, limit: o.failOnErrorRate}

@@ -338,19 +338,23 @@ func TestExitNothingFetched(t *testing.T) {
 		w.Write([]byte("<title>ok</title>"))
 	}))
 	defer ok.Close()
+	moved := httptest.NewServer(http.RedirectHandler("/home", http.StatusMovedPermanently))
+	defer moved.Close()
 	for _, tt := range []struct {
 		name  string
 		seeds []string
 		code  int
+		extra []string
 	}{
-		{"dead seed", []string{dead}, exitNothingFetched},
-		{"404 seed", []string{notFound.URL + "/"}, exitNothingFetched},
-		{"one seed fetched", []string{dead, ok.URL + "/"}, exitOK},
+		{"dead seed", []string{dead}, exitNothingFetched, nil},
+		{"404 seed", []string{notFound.URL + "/"}, exitNothingFetched, nil},
+		{"one seed fetched", []string{dead, ok.URL + "/"}, exitOK, nil},
+		{"stopped by --max-pages", []string{moved.URL + "/"}, exitOK, []string{"--max-pages", "1"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
 			out, rep := filepath.Join(dir, "out.jsonl"), filepath.Join(dir, "report.json")
-			args := []string{"--out", out, "--report", rep, "--retries", "0", "--quiet", "--log-level", "error"}
+			args := append([]string{"--out", out, "--report", rep, "--retries", "0", "--quiet", "--log-level", "error"}, tt.extra...)
 			for _, s := range tt.seeds {
 				args = append(args, "--seed", s)
 			}
