@@ -1,6 +1,7 @@
 package crawler_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -170,5 +171,36 @@ func TestCheckRedirectIntoScopeKeepsThePage(t *testing.T) {
 		if len(res.dups) > 0 {
 			t.Errorf("recorded twice: %v", res.dups)
 		}
+	}
+}
+
+// TestQueuedPageHostIsInScope: a page some other process queued (or the
+// run before a resume), on a host this process never saw a seed redirect
+// to, is in scope: its links on its host are followed. Without it, a
+// seed's widened scope would end with the process that followed the
+// redirect.
+func TestQueuedPageHostIsInScope(t *testing.T) {
+	page := func(body string) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/html")
+			fmt.Fprint(w, body)
+		}
+	}
+	xmux := http.NewServeMux()
+	xmux.Handle("/a", page(`<a href="/b">b</a>`))
+	xmux.Handle("/b", page(`end`))
+	cfg := testConfig()
+	cfg.Transport = testserver.Transport{"y.test": page(`hello`), "x.test": xmux}
+	cfg.Seeds = []string{"http://y.test/"}
+	cfg.MaxDepth = 3
+	fr := frontier.NewMemory(cfg.Policy())
+	defer fr.Close()
+	// What the process that followed y.test's redirect to x.test queued.
+	if _, err := fr.Add(context.Background(), frontier.Item{URL: "http://x.test/a", Host: "x.test", Depth: 1, Parent: "http://x.test/"}); err != nil {
+		t.Fatal(err)
+	}
+	res := runCrawlOn(t, cfg, "", fr)
+	if b := res.records["http://x.test/b"]; b == nil || b.Depth != 2 {
+		t.Fatalf("x.test/b: %+v, want a page at depth 2", b)
 	}
 }

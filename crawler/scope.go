@@ -18,7 +18,9 @@ import (
 // ports) for ScopeHost, their registrable domains for ScopeDomain. A seed
 // that redirects widens the scope to the redirect's target, so that a seed
 // such as http://example.com that moves to https://www.example.com/ is still
-// crawled. Safe for concurrent use.
+// crawled; so does a page leased from the frontier (ensure), since pages
+// are queued only in scope, so that the widening holds in every process
+// of a shared crawl and after a resume. Safe for concurrent use.
 type scope struct {
 	kind             Scope
 	include, exclude []*regexp.Regexp
@@ -46,6 +48,13 @@ func (s *scope) allow(u *url.URL) {
 	s.mu.Lock()
 	s.hosts[key] = true
 	s.mu.Unlock()
+}
+
+// ensure adds the host of u to the scope unless it is in already.
+func (s *scope) ensure(u *url.URL) {
+	if s.kind != ScopeAll && !s.inScope(u) {
+		s.allow(u)
+	}
 }
 
 // key is what the scope compares for u.

@@ -35,6 +35,12 @@ func (c *Crawler) handle(ctx context.Context, l *frontier.Lease) (outcome, error
 		return outcome{res: c.newResult(l, nil, time.Now()).fail(KindOther, fmt.Sprintf("invalid url: %v", err))}, nil
 	}
 	c.followIfInScope(it)
+	if it.Mode == modePage || it.Mode == modeSitemapPage {
+		// A page is queued only in scope: its host is in scope, even
+		// if this process did not see why (another process, or the run
+		// before a resume, followed a seed's redirect to it).
+		c.scope.ensure(u)
+	}
 	log := c.log
 	if log.Core().Enabled(zapcore.DebugLevel) {
 		// Per-URL context only when per-URL events are logged: With
