@@ -95,11 +95,44 @@ func resolveURL(base *url.URL, ref string) (*url.URL, bool) {
 	if base == nil || len(ref) > MaxURLLength {
 		return nil, false
 	}
-	r, err := url.Parse(cleanRef(ref))
+	r, err := url.Parse(specialSlashes(base, cleanRef(ref)))
 	if err != nil {
 		return nil, false
 	}
 	return base.ResolveReference(r), true
+}
+
+// specialSlashes reads the slashes of a cleaned ref as the WHATWG URL
+// parser does for http and https: any run of two or more slashes before
+// the host is "//" ("///host/p" is //host/p, "http:///host" is
+// http://host); a scheme that differs from the base's starts an authority
+// whatever follows it ("https:host" is https://host/); the base's own
+// scheme without "//" is a relative reference ("http:foo" on an http page
+// is foo, "http:/foo" is /foo).
+func specialSlashes(base *url.URL, ref string) string {
+	if strings.HasPrefix(ref, "///") {
+		return "//" + strings.TrimLeft(ref, "/")
+	}
+	i := strings.IndexByte(ref, ':')
+	if i < 4 || i > 5 {
+		return ref
+	}
+	scheme := strings.ToLower(ref[:i])
+	if scheme != "http" && scheme != "https" {
+		return ref
+	}
+	rest := ref[i+1:]
+	slashes := len(rest) - len(strings.TrimLeft(rest, "/"))
+	switch {
+	case scheme == base.Scheme && slashes < 2:
+		if rest == "" || strings.ContainsRune("/?#", rune(rest[0])) {
+			return rest
+		}
+		return "./" + rest // a relative path ("./" keeps a colon in it from reading as a scheme)
+	case slashes == 2:
+		return ref
+	}
+	return scheme + "://" + rest[slashes:]
 }
 
 // hostCache remembers normalized hosts within one page, where most links
@@ -198,6 +231,15 @@ func normalizeHost(host string, hosts hostCache) (string, error) {
 		if a == "" {
 			return "", errNoHost
 		}
+		if endsInNumber(a) {
+			// An IPv4 address however a browser reads one: 0x7f.1,
+			// 2130706433 and 0177.0.0.1 are all 127.0.0.1.
+			ip, ok := parseIPv4(a)
+			if !ok {
+				return "", fmt.Errorf("host %q: %w", host, errBadHost)
+			}
+			a = ip
+		}
 		if !validHost(a) {
 			return "", fmt.Errorf("host %q: %w", a, errBadHost)
 		}
@@ -285,4 +327,74 @@ func removeDotSegments(path string) (string, error) {
 	// absolute.
 	ref := &url.URL{Scheme: "http", Path: unescaped, RawPath: path}
 	return new(url.URL).ResolveReference(ref).EscapedPath(), nil
+}
+
+// endsInNumber reports whether a host's last label is a number, which makes
+// the WHATWG URL parser read the host as an IPv4 address.
+func endsInNumber(host string) bool {
+	parts := strings.Split(host, ".")
+	if parts[len(parts)-1] == "" {
+		if len(parts) == 1 {
+			return false
+		}
+		parts = parts[:len(parts)-1]
+	}
+	last := parts[len(parts)-1]
+	if last != "" && strings.Trim(last, "0123456789") == "" {
+		return true
+	}
+	_, ok := ipv4Number(last)
+	return ok && (strings.HasPrefix(last, "0x") || strings.HasPrefix(last, "0X"))
+}
+
+// parseIPv4 is the WHATWG URL parser's IPv4 parser: up to four dot-separated
+// numbers, each decimal, octal (a leading 0) or hex (0x), the last filling
+// the bytes left. It returns the dotted-decimal form.
+func parseIPv4(host string) (string, bool) {
+	parts := strings.Split(host, ".")
+	if parts[len(parts)-1] == "" && len(parts) > 1 {
+		parts = parts[:len(parts)-1]
+	}
+	if len(parts) > 4 {
+		return "", false
+	}
+	nums := make([]uint64, len(parts))
+	for i, p := range parts {
+		n, ok := ipv4Number(p)
+		if !ok || (i < len(parts)-1 && n > 255) {
+			return "", false
+		}
+		nums[i] = n
+	}
+	last := nums[len(nums)-1]
+	if last >= 1<<(8*(5-len(nums))) {
+		return "", false
+	}
+	v := last
+	for i, n := range nums[:len(nums)-1] {
+		v += n << (8 * (3 - i))
+	}
+	return netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)}).String(), true
+}
+
+// ipv4Number parses one part of an IPv4 host as the WHATWG URL parser does.
+func ipv4Number(s string) (uint64, bool) {
+	if s == "" {
+		return 0, false
+	}
+	base := 10
+	switch {
+	case len(s) >= 2 && (s[:2] == "0x" || s[:2] == "0X"):
+		s, base = s[2:], 16
+	case len(s) >= 2 && s[0] == '0':
+		s, base = s[1:], 8
+	}
+	if s == "" {
+		return 0, true
+	}
+	if strings.ContainsAny(s, "+-_") {
+		return 0, false // ParseUint takes underscores only with base 0; signs never, but be plain
+	}
+	n, err := strconv.ParseUint(s, base, 64)
+	return n, err == nil
 }
