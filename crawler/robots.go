@@ -46,7 +46,7 @@ func (r *robotsRules) allowed(pathAndQuery string) bool {
 	if r == nil || len(r.rules) == 0 {
 		return true
 	}
-	path := parser.NormalizeEscapes(pathAndQuery)
+	path := robotsPath(pathAndQuery)
 	if path == "/robots.txt" {
 		return true
 	}
@@ -157,8 +157,11 @@ func parseRobots(body []byte, agent string) *robotsRules {
 			if value == "" {
 				continue
 			}
-			pattern := parser.NormalizeEscapes(value)
+			pattern := robotsPattern(value)
 			if !strings.HasPrefix(pattern, "/") && !strings.HasPrefix(pattern, "*") {
+				if key == "allow" {
+					continue // not a path (RFC 9309 2.2.2): the stricter reading of a broken line
+				}
 				pattern = "/" + pattern
 			}
 			rules := []robotsRule{{pattern: pattern, allow: key == "allow"}}
@@ -199,6 +202,33 @@ func parseRobots(body []byte, agent string) *robotsRules {
 	return &robotsRules{rules: global, delay: globalDelay, sitemaps: sitemaps}
 }
 
+// robotsPath is a URL's path and query in the form rules are compared in:
+// percent-encoding normalized (parser.NormalizeEscapes), and a literal '*'
+// or '$' encoded, since in a rule those octets are written %2A and %24
+// (RFC 9309 2.2.3).
+func robotsPath(pathAndQuery string) string {
+	p := parser.NormalizeEscapes(pathAndQuery)
+	if strings.ContainsAny(p, "*$") {
+		p = strings.NewReplacer("*", "%2A", "$", "%24").Replace(p)
+	}
+	return p
+}
+
+// robotsPattern is a rule's value in the form it is compared in: as
+// robotsPath, but '*' is the wildcard and a final '$' the end of the path;
+// a '$' elsewhere is the octet.
+func robotsPattern(value string) string {
+	p := parser.NormalizeEscapes(value)
+	body, end := strings.CutSuffix(p, "$")
+	if strings.Contains(body, "$") {
+		body = strings.ReplaceAll(body, "$", "%24")
+	}
+	if end {
+		return body + "$"
+	}
+	return body
+}
+
 // trimBOM cuts a leading UTF-8 byte order mark, or what is left of one:
 // as in Google's parser, a cut BOM must not hide the first group.
 func trimBOM(body []byte) []byte {
@@ -209,6 +239,10 @@ func trimBOM(body []byte) []byte {
 	}
 	return body
 }
+
+// asciiSpace is the whitespace of robots.txt lines: ASCII only (U+00A0 in
+// a rule is part of it).
+const asciiSpace = " \t\v\f"
 
 // robotsKeys maps the keys of robots.txt lines, lowercased, to the ones
 // this parser knows, misspellings included.
@@ -227,7 +261,7 @@ func robotsLine(line []byte) (key, value string, ok bool) {
 	if i := bytes.IndexByte(line, '#'); i >= 0 {
 		line = line[:i]
 	}
-	s := strings.TrimSpace(string(line))
+	s := strings.Trim(string(line), asciiSpace)
 	if s == "" {
 		return "", "", false
 	}
@@ -244,8 +278,8 @@ func robotsLine(line []byte) (key, value string, ok bool) {
 			return "", "", false
 		}
 	}
-	key, ok = robotsKeys[strings.ToLower(strings.TrimSpace(k))]
-	return key, strings.TrimSpace(v), ok
+	key, ok = robotsKeys[strings.ToLower(strings.Trim(k, asciiSpace))]
+	return key, strings.Trim(v, asciiSpace), ok
 }
 
 // indexPage reports whether pattern ends in /index.htm or /index.html, and

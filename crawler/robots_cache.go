@@ -1,6 +1,7 @@
 package crawler
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -157,6 +158,13 @@ func fetchRobots(ctx context.Context, client *http.Client, origin, userAgent str
 	var body []byte
 	if err == nil {
 		body, err = io.ReadAll(io.LimitReader(decoded, robotsMaxBytes))
+		var one [1]byte
+		if n, _ := io.ReadFull(decoded, one[:]); n > 0 && err == nil {
+			// Cut at the limit: the last line is cut too, and a cut
+			// rule ("Allow: /public/page" read as "Allow: /") must not
+			// apply. Parse up to the last line end.
+			body = body[:bytes.LastIndexAny(body, "\r\n")+1]
+		}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: read: %w", errRobotsUnavailable, fetchError(err, timeout))

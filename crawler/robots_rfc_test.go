@@ -49,6 +49,12 @@ func TestRobotsRFC9309(t *testing.T) {
 		{"2.2.2", "empty allow is no rule", "User-agent: *\nAllow:\nDisallow: /\n", "", "/x", false},
 		{"2.2.2", "robots.txt is always allowed", "User-agent: *\nDisallow: /\n", "", "/robots.txt", true},
 		{"2.2.2", "query is part of the path", "User-agent: *\nDisallow: /p?session=\n", "", "/p?session=1", false},
+		{"2.2.3", "%24 in a rule is a literal $", "User-agent: *\nDisallow: /path/foo-%24\n", "", "/path/foo-$", false},
+		{"2.2.3", "%2A in a rule is a literal *", "User-agent: *\nDisallow: /\nAllow: /path/file-with-a-%2A.html\n", "", "/path/file-with-a-*.html", true},
+		{"2.2.3", "%2A is no wildcard", "User-agent: *\nDisallow: /a%2Ab\n", "", "/axxb", true},
+		{"2.2.3", "a literal * in the path matches a wildcard", "User-agent: *\nDisallow: /a*\n", "", "/a*b", false},
+		{"2.2.2", "no-break space is part of the rule", "User-agent: *\nDisallow: /secret\nAllow: /secret\u00a0\n", "", "/secret/x", false},
+		{"2.2.2", "allow without a slash is no rule", "User-agent: *\nDisallow: /\nAllow: public\n", "", "/public/x", false},
 		{"2.2.2", "pattern without a slash", "User-agent: *\nDisallow: private\n", "", "/private/x", false},
 
 		// 2.2.2: paths and rules are compared percent-encoded, with

@@ -1,8 +1,13 @@
 package crawler
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
@@ -133,4 +138,27 @@ func TestRobotsCacheOneFetch(t *testing.T) {
 			t.Errorf("%d fetches, %d lookups said fetched; want 1 and 1", calls.Load(), fetched)
 		}
 	})
+}
+
+// TestFetchRobotsCutAtLimit: a robots.txt longer than robotsMaxBytes is
+// parsed up to its last whole line, so a rule cut at the limit
+// ("Allow: /public/only-this" read as "Allow: /") does not apply.
+func TestFetchRobotsCutAtLimit(t *testing.T) {
+	head := "User-agent: *\nDisallow: /\n"
+	// The limit falls just after "Allow: /".
+	body := head + strings.Repeat("#", robotsMaxBytes-9-len(head)) + "\nAllow: /public/only-this-page.html\n"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, body)
+	}))
+	defer srv.Close()
+	file, err := fetchRobots(context.Background(), srv.Client(), srv.URL, "crawl", 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(file) > robotsMaxBytes || bytes.HasSuffix(file, []byte("Allow: /")) {
+		t.Fatalf("kept %d bytes ending %q", len(file), file[max(0, len(file)-20):])
+	}
+	if r := parseRobots(file, "crawl"); r.allowed("/secret") {
+		t.Error("/secret allowed: the cut line was read as a rule")
+	}
 }

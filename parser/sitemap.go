@@ -22,6 +22,11 @@ const (
 	SitemapMaxBytes   = 50 << 20
 )
 
+// sitemapMaxDepth bounds how deep a sitemap's elements nest: the format
+// needs three levels, extensions (image, video, news) a few more, and each
+// open element costs the XML decoder memory.
+const sitemapMaxDepth = 16
+
 // sitemapMaxLoc bounds one <loc> (and one line of a text sitemap); longer
 // ones are skipped. The protocol allows 2,048 characters.
 const sitemapMaxLoc = 8 << 10
@@ -72,7 +77,7 @@ func ReadSitemap(r io.Reader, maxBytes int64, maxEntries int) (*Sitemap, error) 
 		br = bufio.NewReader(zr)
 	}
 	lr := &capReader{r: br, left: maxBytes}
-	in := bufio.NewReader(lr)
+	in := bufio.NewReaderSize(lr, sitemapMaxLoc)
 	var err error
 	if first, _ := firstNonSpace(in); first == '<' {
 		err = readXMLSitemap(in, sm, maxEntries)
@@ -116,15 +121,16 @@ func readXMLSitemap(r io.Reader, sm *Sitemap, maxEntries int) error {
 	d.Strict = false
 	d.Entity = xml.HTMLEntity
 	var (
-		entry   *SitemapEntry // the <url> or <sitemap> being read
-		field   string        // "loc" or "lastmod" while inside one
-		text    strings.Builder
-		rootSet bool
+		entry *SitemapEntry // the <url> or <sitemap> being read
+		field string        // "loc" or "lastmod" while inside one
+		text  strings.Builder
+		depth int    // open elements; the root is 1, an entry 2, its fields 3
+		space string // the root's namespace: fields of other namespaces (image:loc) are not the entry's
 	)
 	for {
 		tok, err := d.Token()
 		if err == io.EOF {
-			if !rootSet {
+			if space == "" {
 				return errors.New("sitemap: no urlset or sitemapindex element")
 			}
 			return nil
@@ -134,9 +140,13 @@ func readXMLSitemap(r io.Reader, sm *Sitemap, maxEntries int) error {
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
+			depth++
+			if depth > sitemapMaxDepth {
+				return fmt.Errorf("sitemap: elements nested more than %d deep", sitemapMaxDepth)
+			}
 			name := t.Name.Local
 			switch {
-			case !rootSet:
+			case depth == 1:
 				switch name {
 				case "urlset":
 				case "sitemapindex":
@@ -144,10 +154,13 @@ func readXMLSitemap(r io.Reader, sm *Sitemap, maxEntries int) error {
 				default:
 					return fmt.Errorf("sitemap: root element is <%s>, not <urlset> or <sitemapindex>", name)
 				}
-				rootSet = true
-			case entry == nil && (name == "url" && !sm.Index || name == "sitemap" && sm.Index):
+				space = t.Name.Space
+				if space == "" {
+					space = " " // a root without a namespace: set, and matching only fields without one
+				}
+			case depth == 2 && (name == "url" && !sm.Index || name == "sitemap" && sm.Index):
 				entry = &SitemapEntry{}
-			case entry != nil && field == "" && (name == "loc" || name == "lastmod"):
+			case depth == 3 && entry != nil && (name == "loc" || name == "lastmod") && sameSpace(t.Name.Space, space):
 				field = name
 				text.Reset()
 			}
@@ -156,9 +169,8 @@ func readXMLSitemap(r io.Reader, sm *Sitemap, maxEntries int) error {
 				text.Write(t)
 			}
 		case xml.EndElement:
-			name := t.Name.Local
 			switch {
-			case field != "" && name == field:
+			case depth == 3 && field != "":
 				v := strings.TrimSpace(text.String())
 				if field == "loc" {
 					entry.Loc = v
@@ -166,7 +178,7 @@ func readXMLSitemap(r io.Reader, sm *Sitemap, maxEntries int) error {
 					entry.Lastmod, entry.Modified = v, m
 				}
 				field = ""
-			case entry != nil && field == "" && (name == "url" || name == "sitemap"):
+			case depth == 2 && entry != nil:
 				if entry.Loc != "" && len(entry.Loc) < sitemapMaxLoc {
 					if len(sm.Entries) == maxEntries {
 						return fmt.Errorf("%w: more than %d entries", ErrSitemapCut, maxEntries)
@@ -175,34 +187,45 @@ func readXMLSitemap(r io.Reader, sm *Sitemap, maxEntries int) error {
 				}
 				entry = nil
 			}
+			depth--
 		}
 	}
 }
 
-// readTextSitemap reads one URL per line; blank lines are skipped.
+// sameSpace reports whether a field's namespace is its root's (" " stands
+// for a root without one).
+func sameSpace(field, root string) bool {
+	return field == root || root == " " && field == ""
+}
+
+// readTextSitemap reads one URL per line; blank lines are skipped, and so
+// are lines longer than sitemapMaxLoc or not UTF-8 (the rest is read).
 func readTextSitemap(r *bufio.Reader, sm *Sitemap, maxEntries int) error {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 4096), sitemapMaxLoc)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" {
+	long := false // in the middle of a line too long to keep
+	for {
+		chunk, err := r.ReadSlice('\n')
+		if errors.Is(err, bufio.ErrBufferFull) {
+			long = true
 			continue
 		}
-		if !utf8.ValidString(line) {
-			return errors.New("sitemap: a text sitemap must be UTF-8")
+		if len(chunk) > 0 && !long {
+			line := strings.TrimSpace(string(chunk))
+			switch {
+			case line == "" || len(line) >= sitemapMaxLoc || !utf8.ValidString(line):
+			case len(sm.Entries) == maxEntries:
+				return fmt.Errorf("%w: more than %d entries", ErrSitemapCut, maxEntries)
+			default:
+				sm.Entries = append(sm.Entries, SitemapEntry{Loc: line})
+			}
 		}
-		if len(sm.Entries) == maxEntries {
-			return fmt.Errorf("%w: more than %d entries", ErrSitemapCut, maxEntries)
+		long = false
+		if err == io.EOF {
+			return nil
 		}
-		sm.Entries = append(sm.Entries, SitemapEntry{Loc: line})
+		if err != nil {
+			return fmt.Errorf("sitemap: %w", err)
+		}
 	}
-	if err := sc.Err(); err != nil {
-		if errors.Is(err, bufio.ErrTooLong) {
-			return fmt.Errorf("sitemap: a line longer than %d bytes", sitemapMaxLoc)
-		}
-		return fmt.Errorf("sitemap: %w", err)
-	}
-	return nil
 }
 
 // w3cLayouts are the W3C datetime forms the sitemaps protocol allows.

@@ -59,6 +59,13 @@ func TestReadSitemap(t *testing.T) {
 		{"exactly the cap is no cut", "https://h/1\n", 12, SitemapMaxEntries, false, "https://h/1@", ""},
 		{"gzip bomb cut", gz(t, "<urlset><url><loc>https://h/1</loc></url>"+strings.Repeat("<!-- padding -->", 1<<16)), 4096, SitemapMaxEntries, false, "https://h/1@", "cut at 4096 bytes"},
 		{"broken gzip", "\x1f\x8b\x08garbage", SitemapMaxBytes, SitemapMaxEntries, false, "", "gzip"},
+		{"image extension", `<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" xmlns:image="http://www.google.com/schemas/sitemap-image/1.1" xmlns:x="urn:x"><url><loc>https://h/page</loc><lastmod>2024-01-01</lastmod><image:image><image:loc>https://cdn/photo.jpg</image:loc></image:image><x:lastmod>1999</x:lastmod></url></urlset>`,
+			SitemapMaxBytes, SitemapMaxEntries, false, "https://h/page@2024-01-01", ""},
+		{"extension loc after the real one", `<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" xmlns:v="urn:v"><url><loc>https://h/page</loc><v:loc>https://cdn/v.mp4</v:loc></url></urlset>`,
+			SitemapMaxBytes, SitemapMaxEntries, false, "https://h/page@", ""},
+		{"nesting bomb", "<urlset><url><loc>https://h/1</loc></url>" + strings.Repeat("<a>", 100000), SitemapMaxBytes, SitemapMaxEntries, false, "https://h/1@", "nested more than 16 deep"},
+		{"text: a long line is skipped", "https://h/1\n" + strings.Repeat("x", 20000) + "\nhttps://h/2\n", SitemapMaxBytes, SitemapMaxEntries, false, "https://h/1@ https://h/2@", ""},
+		{"text: a bad line is skipped", "https://h/1\n\xff\xfe\nhttps://h/2", SitemapMaxBytes, SitemapMaxEntries, false, "https://h/1@ https://h/2@", ""},
 		{"url in an index is no sitemap", `<sitemapindex><url><loc>https://h/x</loc></url></sitemapindex>`, SitemapMaxBytes, SitemapMaxEntries, true, "", ""},
 	}
 	for _, tt := range tests {
