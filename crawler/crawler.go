@@ -66,10 +66,10 @@ type Crawler struct {
 	reserved atomic.Int64 // records promised to workers, for MaxPages
 	// base is the depth of seeds in the frontier: sitemapLevels with
 	// Config.Sitemaps (sitemaps come first), 0 otherwise.
-	base         int
-	sitemapCount atomic.Int64 // sitemaps queued, for maxSitemaps
-	stats        struct{ records, errors, retries, bytes atomic.Int64 }
-	obs          observeState // observer hook and operator warnings (observe.go, warnings.go)
+	base     int
+	sitemaps sitemapBudget
+	stats    struct{ records, errors, retries, bytes atomic.Int64 }
+	obs      observeState // observer hook and operator warnings (observe.go, warnings.go)
 }
 
 // New checks cfg and returns a crawler that takes its work from fr and writes

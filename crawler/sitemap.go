@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"go.uber.org/zap"
@@ -38,9 +39,39 @@ const sitemapLevels = 4
 // sitemapKeyPrefix starts the dedup key of an origin's modeSitemapFind item.
 const sitemapKeyPrefix = "sitemaps of "
 
-// maxSitemaps bounds the sitemaps one process of a crawl queues, indexes
-// included.
+// maxSitemaps bounds the sitemaps of one host that one process of a crawl
+// queues, indexes included: a host that names 10,000 cannot crowd out
+// another's.
 const maxSitemaps = 1000
+
+// sitemapBudget counts the distinct sitemaps queued per host. Safe for
+// concurrent use.
+type sitemapBudget struct {
+	mu     sync.Mutex
+	seen   map[string]bool
+	byHost map[string]int
+}
+
+// take reports whether the sitemap it may be queued: new (queued is false
+// for one already queued, which the frontier would drop) and within its
+// host's budget (capped is true when it is not).
+func (b *sitemapBudget) take(it frontier.Item) (queue, capped bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.seen == nil {
+		b.seen, b.byHost = make(map[string]bool), make(map[string]int)
+	}
+	key := it.DedupKey()
+	switch {
+	case b.seen[key]:
+		return false, false
+	case b.byHost[it.Host] >= maxSitemaps:
+		return false, true
+	}
+	b.seen[key] = true
+	b.byHost[it.Host]++
+	return true, false
+}
 
 // lastmodMark joins a sitemap URL and an entry's lastmod in the Parent of
 // the entry's item: normalized URLs have no fragment, so the record can
@@ -103,7 +134,12 @@ func (c *Crawler) findSitemaps(ctx context.Context, l *frontier.Lease, u *url.UR
 	for i, loc := range named {
 		entries[i].Loc = loc
 	}
-	res.children, _ = c.sitemapItems(entries, l.Item.Depth+1, parent)
+	var capped int
+	res.children, capped = c.sitemapItems(entries, l.Item.Depth+1, parent)
+	if capped > 0 || len(named) == robotsMaxSitemaps {
+		c.log.Warn("robots.txt names more sitemaps than are read",
+			zap.String("robots", u.String()), zap.Int("read", len(res.children)), zap.Int("limit_per_host", maxSitemaps))
+	}
 	log.Debug("sitemaps found", zap.Int("sitemaps", len(res.children)))
 	return outcome{res: res}
 }
@@ -123,8 +159,11 @@ func (c *Crawler) sitemapItems(entries []parser.SitemapEntry, depth int, parent 
 		if v == drop {
 			continue
 		}
-		if c.sitemapCount.Add(1) > maxSitemaps {
+		queue, over := c.sitemaps.take(it)
+		if over {
 			capped++
+		}
+		if !queue {
 			continue
 		}
 		it.Mode = modeSitemap
@@ -170,7 +209,7 @@ func (c *Crawler) sitemapChildren(res *Result) {
 		var capped int
 		res.children, capped = c.sitemapItems(sm.Entries, it.Depth+1, it.URL)
 		if capped > 0 {
-			res.fail(KindSitemap, fmt.Sprintf("more than %d sitemaps in the crawl: %d of this index are not read", maxSitemaps, capped))
+			res.fail(KindSitemap, fmt.Sprintf("more than %d sitemaps on a host: %d of this index are not read", maxSitemaps, capped))
 			return
 		}
 	default:
