@@ -93,7 +93,7 @@ func (c *Crawler) fetch(ctx context.Context, res *Result, slot *captureSlot) (er
 		return nil, nil
 	}
 	ok := resp.StatusCode >= 200 && resp.StatusCode < 300
-	if ok && it.Mode == modeSitemap {
+	if ok && (it.Mode == modeSitemap || c.seedSitemap(it, r.MediaType, res.URL)) {
 		body, err := decode(resp.Body, resp.Header.Get("Content-Encoding"))
 		if err != nil {
 			return fmt.Errorf("read body: %w", err), nil

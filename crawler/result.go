@@ -130,14 +130,14 @@ func (r *Result) record() *store.Record {
 	if r.Err != "" {
 		rec.ErrorKind = r.Kind.String()
 	}
-	switch it.Mode {
-	case modeSitemap:
+	switch {
+	case it.Mode == modeSitemap || r.sitemap != nil:
 		n := 0
 		if r.sitemap != nil {
 			n = len(r.sitemap.Entries)
 		}
 		rec.SitemapURLs = &n
-	case modeSitemapPage:
+	case it.Mode == modeSitemapPage:
 		rec.Source = "sitemap"
 		rec.Parent, rec.Lastmod = splitLastmod(it.Parent)
 	}

@@ -172,6 +172,24 @@ func (c *Crawler) sitemapItems(entries []parser.SitemapEntry, depth int, parent 
 	return items, capped
 }
 
+// seedSitemap reports whether a seed's 2xx response is read as a sitemap:
+// with Config.Sitemaps, a seed served as XML or gzip (or a .txt other than
+// robots.txt as text) is one, so that "--seed https://host/sitemap.xml"
+// reads it. (Its URL may also be a sitemap robots.txt names: that item is
+// the seed's, one URL, one record.)
+func (c *Crawler) seedSitemap(it *frontier.Item, mediaType string, u *url.URL) bool {
+	if !c.cfg.Sitemaps || it.Mode != modePage || it.Parent != "" || it.Depth != c.base || it.Hops != 0 {
+		return false
+	}
+	switch mediaType {
+	case "application/xml", "text/xml", "application/gzip", "application/x-gzip":
+		return true
+	case "text/plain":
+		return strings.HasSuffix(u.Path, ".txt") && u.Path != "/robots.txt"
+	}
+	return false
+}
+
 // tooOld reports whether --sitemap-since skips an entry.
 func (c *Crawler) tooOld(e parser.SitemapEntry) bool {
 	return !c.cfg.SitemapSince.IsZero() && !e.Modified.IsZero() && e.Modified.Before(c.cfg.SitemapSince)
@@ -201,13 +219,17 @@ func (c *Crawler) readSitemap(res *Result, body io.Reader) error {
 // nested too deep, is recorded with a sitemap error.
 func (c *Crawler) sitemapChildren(res *Result) {
 	sm, it := res.sitemap, &res.lease.Item
+	depth := it.Depth + 1
+	if it.Mode != modeSitemap {
+		depth = it.Depth // a seed read as a sitemap: its sitemaps are at its depth
+	}
 	switch {
-	case sm.Index && it.Depth+1 >= c.base:
+	case sm.Index && it.Mode == modeSitemap && depth >= c.base:
 		res.fail(KindSitemap, fmt.Sprintf("sitemap index nested more than %d deep: its %d sitemaps are not read", sitemapLevels-2, len(sm.Entries)))
 		return
 	case sm.Index:
 		var capped int
-		res.children, capped = c.sitemapItems(sm.Entries, it.Depth+1, it.URL)
+		res.children, capped = c.sitemapItems(sm.Entries, depth, it.URL)
 		if capped > 0 {
 			res.fail(KindSitemap, fmt.Sprintf("more than %d sitemaps on a host: %d of this index are not read", maxSitemaps, capped))
 			return

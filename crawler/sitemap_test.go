@@ -104,3 +104,29 @@ func TestSitemapCrawl(t *testing.T) {
 		}
 	}
 }
+
+// TestSeedIsASitemap: --seed .../sitemap.xml with --sitemaps reads the
+// seed as a sitemap (its URLs crawled at depth 0), one record for it.
+func TestSeedIsASitemap(t *testing.T) {
+	const host = "site.test"
+	site := testserver.New(testserver.Config{Pages: 300, Links: 4, Seed: 5})
+	ss := testserver.NewSitemapSite(site, "http://"+host)
+	for _, seed := range []string{"/sitemaps/pages.xml", "/sitemaps/index.xml", "/sitemaps/pages.txt"} {
+		cfg := testConfig()
+		cfg.Transport = testserver.Transport{host: ss.Handler()}
+		cfg.Seeds = []string{"http://" + host + seed}
+		cfg.MaxBody, cfg.Sitemaps = 1<<20, true
+		res := runCrawl(t, cfg, "http://"+host)
+		if len(res.dups) > 0 {
+			t.Errorf("%s: recorded twice: %v", seed, res.dups)
+		}
+		r := res.records["http://"+host+seed]
+		if r == nil || r.SitemapURLs == nil || *r.SitemapURLs == 0 || r.Depth != 0 {
+			t.Fatalf("%s: %+v, want a sitemap record at depth 0", seed, r)
+		}
+		want := map[string]string{"/sitemaps/pages.xml": "/p/290", "/sitemaps/index.xml": "/p/285", "/sitemaps/pages.txt": "/p/295"}[seed]
+		if p := res.records["http://"+host+want]; p == nil || p.Source != "sitemap" || p.Depth != 0 {
+			t.Errorf("%s: %s is %+v, want a depth-0 page from a sitemap", seed, want, p)
+		}
+	}
+}
