@@ -100,18 +100,12 @@ func TestCheckLinksKeepsTheCrawl(t *testing.T) {
 // scope yet is queued as a check, but when a seed's redirect brings the
 // host into scope before the link's turn, it is crawled as a page.
 func TestCheckBecomesPageAfterSeedRedirect(t *testing.T) {
-	page := func(body string) http.HandlerFunc {
-		return func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Content-Type", "text/html")
-			fmt.Fprint(w, body)
-		}
-	}
 	cfg := testConfig()
 	cfg.Transport = testserver.Transport{
-		"one.test": page(`<a href="http://b.test/x">x</a>`),
+		"one.test": htmlPage(`<a href="http://b.test/x">x</a>`),
 		"two.test": http.RedirectHandler("http://b.test/", http.StatusMovedPermanently),
 		"b.test": http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			page(`<a href="/x">x</a> <a href="/y">y</a>`)(w, r)
+			htmlPage(`<a href="/x">x</a> <a href="/y">y</a>`)(w, r)
 		}),
 	}
 	cfg.Seeds = []string{"http://one.test/", "http://two.test/"}
@@ -137,18 +131,12 @@ func TestCheckBecomesPageAfterSeedRedirect(t *testing.T) {
 // page is crawled at its own depth with its links, as without
 // --check-links.
 func TestCheckRedirectIntoScopeKeepsThePage(t *testing.T) {
-	page := func(body string) http.HandlerFunc {
-		return func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Content-Type", "text/html")
-			fmt.Fprint(w, body)
-		}
-	}
 	mux := http.NewServeMux()
-	mux.Handle("/", page(`<a href="http://off.test/x">x</a> <a href="/b">b</a>`))
-	mux.Handle("/b", page(`<a href="/c">c</a>`))
-	mux.Handle("/c", page(`<a href="/z">z</a>`))
-	mux.Handle("/z", page(`<a href="/after-z">after</a>`))
-	mux.Handle("/after-z", page(`end`))
+	mux.Handle("/", htmlPage(`<a href="http://off.test/x">x</a> <a href="/b">b</a>`))
+	mux.Handle("/b", htmlPage(`<a href="/c">c</a>`))
+	mux.Handle("/c", htmlPage(`<a href="/z">z</a>`))
+	mux.Handle("/z", htmlPage(`<a href="/after-z">after</a>`))
+	mux.Handle("/after-z", htmlPage(`end`))
 	for _, check := range []bool{false, true} {
 		cfg := testConfig()
 		cfg.Transport = testserver.Transport{
@@ -180,17 +168,11 @@ func TestCheckRedirectIntoScopeKeepsThePage(t *testing.T) {
 // seed's widened scope would end with the process that followed the
 // redirect.
 func TestQueuedPageHostIsInScope(t *testing.T) {
-	page := func(body string) http.HandlerFunc {
-		return func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Content-Type", "text/html")
-			fmt.Fprint(w, body)
-		}
-	}
 	xmux := http.NewServeMux()
-	xmux.Handle("/a", page(`<a href="/b">b</a>`))
-	xmux.Handle("/b", page(`end`))
+	xmux.Handle("/a", htmlPage(`<a href="/b">b</a>`))
+	xmux.Handle("/b", htmlPage(`end`))
 	cfg := testConfig()
-	cfg.Transport = testserver.Transport{"y.test": page(`hello`), "x.test": xmux}
+	cfg.Transport = testserver.Transport{"y.test": htmlPage(`hello`), "x.test": xmux}
 	cfg.Seeds = []string{"http://y.test/"}
 	cfg.MaxDepth = 3
 	fr := frontier.NewMemory(cfg.Policy())
@@ -202,5 +184,13 @@ func TestQueuedPageHostIsInScope(t *testing.T) {
 	res := runCrawlOn(t, cfg, "", fr)
 	if b := res.records["http://x.test/b"]; b == nil || b.Depth != 2 {
 		t.Fatalf("x.test/b: %+v, want a page at depth 2", b)
+	}
+}
+
+// htmlPage serves body as an HTML page.
+func htmlPage(body string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		fmt.Fprint(w, body)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/crawl-dev/crawl/frontier"
+	"github.com/crawl-dev/crawl/store"
 	"github.com/crawl-dev/crawl/store/warc"
 )
 
@@ -69,7 +70,7 @@ func newCommitter(c *Crawler, fr frontier.Frontier, out RecordWriter) (committer
 		}
 		return &groupCommit{c: c, batcher: batcher, out: durable}, nil
 	case isExtender:
-		return completeFirst{c}, nil
+		return newCompleteFirst(c, fr, out)
 	}
 	return writeFirst{c}, nil
 }
@@ -104,12 +105,22 @@ func ResumeCheckpoint(b frontier.Batcher) (Checkpoint, error) {
 // JSONL record), tells the observer and counts it, then releases it. A
 // result that only carries captures has no record.
 func (c *Crawler) write(res *Result) error {
-	defer res.release()
-	if c.warc != nil {
-		if err := c.writeCaptures(res); err != nil {
-			return err
-		}
+	if err := c.writeWARC(res); err != nil {
+		res.release()
+		return err
 	}
+	var rec *store.Record
+	if res.recorded() && !res.silent {
+		rec = res.record()
+	}
+	return c.writeRecord(res, rec, nil)
+}
+
+// writeRecord writes a result's record, rendered already (nil: the result
+// has none) and, when line is not nil, encoded already, after its
+// captures; it tells the observer, counts it and releases the result.
+func (c *Crawler) writeRecord(res *Result, rec *store.Record, line []byte) error {
+	defer res.release()
 	if !res.recorded() {
 		return nil
 	}
@@ -117,8 +128,13 @@ func (c *Crawler) write(res *Result) error {
 		c.unreserve() // no record: the lease's place under MaxPages is free again
 		return nil
 	}
-	rec := res.record()
-	if err := c.out.Write(rec); err != nil {
+	var err error
+	if line != nil {
+		err = c.out.(LineWriter).WriteLine(line)
+	} else {
+		err = c.out.Write(rec)
+	}
+	if err != nil {
 		return err
 	}
 	c.observeRecord(rec, res.Kind)
@@ -132,12 +148,15 @@ func (c *Crawler) write(res *Result) error {
 // cannot have expired (a frontier that is not an Extender, or less than
 // LeaseTTL since a time before its deadline was last set), the stale lease
 // is this crawler's own completion and counts as a success.
-func (c *Crawler) completeLease(ctx, stop context.Context, res *Result) error {
+//
+// line, the URL's encoded record, goes into the frontier's journal when it
+// keeps one (frontier.Journal); nil when the URL has no record.
+func (c *Crawler) completeLease(ctx, stop context.Context, res *Result, line []byte) error {
 	l := res.lease
 	defer c.release(l)
 	failed := false
 	err := c.persist(stop, "complete", func() error {
-		_, err := c.fr.Complete(ctx, l, res.children)
+		_, err := c.complete(ctx, l, res.children, line)
 		failed = failed || transientFrontierErr(err)
 		return err
 	})
@@ -150,6 +169,14 @@ func (c *Crawler) completeLease(ctx, stop context.Context, res *Result) error {
 		c.loseLease(l, "complete") // while still held: warns once
 	}
 	return err
+}
+
+// complete completes a lease, journaling line on a frontier.Journal.
+func (c *Crawler) complete(ctx context.Context, l frontier.Lease, children []frontier.Item, line []byte) (int, error) {
+	if j, ok := c.fr.(frontier.Journal); ok {
+		return j.CompleteRecord(ctx, l, children, line)
+	}
+	return c.fr.Complete(ctx, l, children)
 }
 
 // writeFirst writes each record, then completes its URL.
@@ -172,7 +199,7 @@ func (s writeFirst) run(ctx, stop context.Context, in <-chan *Result) error {
 			if !recorded {
 				continue
 			}
-			err := c.completeLease(ctx, stop, res)
+			err := c.completeLease(ctx, stop, res, nil)
 			if errors.Is(err, frontier.ErrStaleLease) {
 				// Another worker owns the URL now (a lease that
 				// expired): its record is already written, which
@@ -192,35 +219,163 @@ func (s writeFirst) run(ctx, stop context.Context, in <-chan *Result) error {
 }
 
 // completeFirst completes each URL, then writes its record if the
-// completion succeeded.
-type completeFirst struct{ c *Crawler }
+// completion succeeded. On a frontier.Journal the completion also puts
+// the record in the worker's journal, and when the output is a plain file
+// (LineWriter.Resumable) the records are acknowledged every FlushInterval
+// once the file is synced: those the worker wrote leave the journal, and
+// a kill between a completion and its write loses nothing. With any other
+// output the journal keeps every record (crawl merge reads it).
+type completeFirst struct {
+	c       *Crawler
+	journal frontier.Journal
+	out     LineWriter // nil without a journal
+	// ack says the output is a plain file whose lines are acknowledged;
+	// written holds the lease IDs of the journaled records written since
+	// the last acknowledgement.
+	ack     bool
+	written []uint64
+}
 
-func (s completeFirst) run(ctx, stop context.Context, in <-chan *Result) error {
+// LineWriter is a DurableWriter that encodes a record apart from writing
+// it, so that the same bytes go to a journal (*store.Writer). A crawl on a
+// frontier.Journal needs one.
+type LineWriter interface {
+	DurableWriter
+	Encode(*store.Record) ([]byte, error)
+	WriteLine([]byte) error
+	Resumable() bool
+}
+
+// newCompleteFirst makes the committer of a frontier.Extender.
+func newCompleteFirst(c *Crawler, fr frontier.Frontier, out RecordWriter) (*completeFirst, error) {
+	s := &completeFirst{c: c}
+	j, ok := fr.(frontier.Journal)
+	if !ok {
+		return s, nil
+	}
+	lw, ok := out.(LineWriter)
+	if !ok {
+		return nil, errors.New("crawler: a frontier that keeps a journal needs a LineWriter for the records")
+	}
+	s.journal, s.out, s.ack = j, lw, lw.Resumable()
+	return s, nil
+}
+
+// start reads the worker's journal, which must hold nothing
+// unacknowledged when the output is a plain file: what a killed run left
+// is taken back into the output before the crawl starts (see Run).
+func (s *completeFirst) start(ctx context.Context) error {
+	if s.journal == nil {
+		return nil
+	}
+	_, ids, _, _, err := s.journal.Unacknowledged(ctx)
+	if err != nil {
+		return fmt.Errorf("frontier: %w", err)
+	}
+	if len(ids) > 0 && s.ack {
+		return fmt.Errorf("crawler: the worker's journal holds %d records not yet in its output; take them back into the output first", len(ids))
+	}
+	return nil
+}
+
+func (s *completeFirst) run(ctx, stop context.Context, in <-chan *Result) error {
 	c := s.c
-	for res := range in {
-		if !res.recorded() {
-			if err := c.write(res); err != nil {
+	if err := s.start(ctx); err != nil {
+		return err
+	}
+	t := time.NewTicker(c.cfg.FlushInterval)
+	defer t.Stop()
+	for {
+		select {
+		case res, ok := <-in:
+			if !ok {
+				return s.acknowledge(ctx, stop)
+			}
+			if err := s.commit(ctx, stop, res); err != nil {
 				return err
 			}
-			continue
+		case <-t.C:
+			if err := s.acknowledge(ctx, stop); err != nil {
+				return err
+			}
 		}
-		err := c.completeLease(ctx, stop, res)
-		if errors.Is(err, frontier.ErrStaleLease) {
-			res.release()
-			c.unreserve()
-			continue
-		}
+	}
+}
+
+// commit completes one result's URL, then writes its record.
+func (s *completeFirst) commit(ctx, stop context.Context, res *Result) error {
+	c := s.c
+	if !res.recorded() {
+		return c.write(res)
+	}
+	if s.out == nil {
+		err := c.completeLease(ctx, stop, res, nil)
 		if err == nil {
-			err = c.write(res)
-		} else {
-			res.release()
-			err = fmt.Errorf("frontier: complete %s: %w", res.lease.Item.URL, err)
+			return c.write(res)
 		}
-		if err != nil {
+		return s.drop(res, err)
+	}
+	// With a journal the record is encoded before the completion, so its
+	// captures go first (the record points at them): a stale lease leaves
+	// them in the WARC output, a capture no record names.
+	if err := c.writeWARC(res); err != nil {
+		res.release()
+		return err
+	}
+	var rec *store.Record
+	var line []byte
+	if !res.silent {
+		rec = res.record()
+		var err error
+		if line, err = s.out.Encode(rec); err != nil {
+			res.release()
 			return err
 		}
 	}
-	return c.out.Flush()
+	if err := c.completeLease(ctx, stop, res, line); err != nil {
+		return s.drop(res, err)
+	}
+	id := res.lease.ID
+	if err := c.writeRecord(res, rec, line); err != nil {
+		return err
+	}
+	if line != nil && s.ack {
+		s.written = append(s.written, id)
+	}
+	return nil
+}
+
+// drop releases a result whose completion failed: a stale lease is
+// another worker's now, anything else ends the crawl.
+func (s *completeFirst) drop(res *Result, err error) error {
+	res.release()
+	if errors.Is(err, frontier.ErrStaleLease) {
+		s.c.unreserve()
+		return nil
+	}
+	return fmt.Errorf("frontier: complete %s: %w", res.lease.Item.URL, err)
+}
+
+// acknowledge flushes the output and, when its lines are acknowledged,
+// syncs it and tells the journal that every record written so far is in
+// it.
+func (s *completeFirst) acknowledge(ctx, stop context.Context) error {
+	c := s.c
+	if !s.ack {
+		return c.out.Flush()
+	}
+	if len(s.written) == 0 {
+		return nil
+	}
+	if err := s.out.Sync(); err != nil {
+		return err
+	}
+	off := s.out.Offset()
+	if err := c.persist(stop, "acknowledge", func() error { return s.journal.Acknowledge(ctx, s.written, off) }); err != nil {
+		return fmt.Errorf("frontier: %w", err)
+	}
+	s.written = s.written[:0]
+	return nil
 }
 
 // groupCommit writes batches of records, then commits them.

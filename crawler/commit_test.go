@@ -46,7 +46,7 @@ func TestNewCommitter(t *testing.T) {
 		{"memory, plain writer", mem, plainWriter{}, "crawler.writeFirst"},
 		{"batcher", batcher{mem}, durable, "*crawler.groupCommit"},
 		{"batcher, plain writer", batcher{mem}, plainWriter{}, "error"},
-		{"extender", extender{mem}, plainWriter{}, "crawler.completeFirst"},
+		{"extender", extender{mem}, plainWriter{}, "*crawler.completeFirst"},
 		{"both", both{batcher{mem}}, durable, "error"},
 	}
 	for _, tt := range tests {

@@ -19,6 +19,15 @@ import (
 // checkpoint of every group commit, and a resumed crawl cuts it back there
 // (warc.Resume), so no URL's records are in it twice.
 
+// writeWARC writes a result's captures when the crawl has a WARC output:
+// before its record is rendered, which points at them.
+func (c *Crawler) writeWARC(res *Result) error {
+	if c.warc == nil {
+		return nil
+	}
+	return c.writeCaptures(res)
+}
+
 // writeCaptures writes a result's captures to the WARC output, sets the
 // position of its final response record, and releases the captures. An
 // exchange that would not make a valid record is skipped with a warning;

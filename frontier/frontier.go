@@ -190,3 +190,28 @@ type RobotsStore interface {
 	// ttl and ends the reservation.
 	StoreRobots(ctx context.Context, origin string, body []byte, ttl time.Duration) error
 }
+
+// Journal is implemented by shared frontiers that keep, per worker, the
+// records of the URLs it completed until it says they are durable in its
+// own output (frontier/redis). A worker's death between a completion and
+// the write of its record then loses nothing: the record is in the
+// journal, where a restarted worker takes it back into its output (and
+// crawl merge finds it when the worker never comes back). Entries are
+// known by the ID of the lease they completed. Every entry and
+// acknowledgement belongs to the worker the frontier was opened as; one
+// process at a time may be that worker.
+type Journal interface {
+	// CompleteRecord is Complete that also, in the same atomic step,
+	// puts rec in the worker's journal (nothing when rec is nil). A stale
+	// lease puts nothing; a call repeated after a reply was lost finds
+	// its own entry and succeeds.
+	CompleteRecord(ctx context.Context, l Lease, children []Item, rec []byte) (added int, err error)
+	// Acknowledge says the entries of the leases ids are durable in the
+	// worker's output, which now ends at offset: they leave the journal.
+	// It is idempotent.
+	Acknowledge(ctx context.Context, ids []uint64, offset int64) error
+	// Unacknowledged returns the offset of the worker's last
+	// acknowledgement and the journal's entries, by lease ID; known is
+	// false when this worker never joined the crawl.
+	Unacknowledged(ctx context.Context) (offset int64, ids []uint64, recs [][]byte, known bool, err error)
+}

@@ -33,8 +33,21 @@ func Read(r io.Reader, fn func(*Record) error) error {
 	return read(r, fn, maxLine)
 }
 
+// ReadLines is Read that calls fn with each record's line as it is in r,
+// without its newline, instead of the decoded record; the line is valid
+// until fn returns. Every line is checked as Read checks it.
+func ReadLines(r io.Reader, fn func(line []byte) error) error {
+	return scan(r, maxLine, func(line []byte, _ *Record) error { return fn(line) })
+}
+
 // read is Read with the line limit as a parameter, for tests.
 func read(r io.Reader, fn func(*Record) error, limit int) error {
+	return scan(r, limit, func(_ []byte, rec *Record) error { return fn(rec) })
+}
+
+// scan splits r into lines, decodes each and calls fn with the line and
+// its record; blank lines are skipped.
+func scan(r io.Reader, limit int, fn func([]byte, *Record) error) error {
 	br := bufio.NewReaderSize(r, bufSize)
 	var long []byte // holds a line longer than br's buffer
 	for n := 1; ; n++ {
@@ -72,7 +85,7 @@ func read(r io.Reader, fn func(*Record) error, limit int) error {
 		if rec == nil {
 			continue // blank
 		}
-		if err := fn(rec); err != nil {
+		if err := fn(line, rec); err != nil {
 			return err
 		}
 	}
@@ -102,6 +115,17 @@ func decodeLine(line []byte) (*Record, error) {
 // io.ErrUnexpectedEOF, after fn saw the lines that were flushed into it.
 // Errors name the path, including those returned by fn.
 func ReadFile(path string, fn func(*Record) error) (err error) {
+	return readFile(path, func(r io.Reader) error { return Read(r, fn) })
+}
+
+// ReadFileLines is ReadFile with ReadLines: fn gets each record's line.
+func ReadFileLines(path string, fn func(line []byte) error) error {
+	return readFile(path, func(r io.Reader) error { return ReadLines(r, fn) })
+}
+
+// readFile opens path, decompressing it if the name ends in ".gz", and
+// reads it with read.
+func readFile(path string, read func(io.Reader) error) (err error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return err // *fs.PathError: "open PATH: REASON"
@@ -122,7 +146,7 @@ func ReadFile(path string, fn func(*Record) error) (err error) {
 		}
 		r = zr
 	}
-	if err := Read(r, fn); err != nil {
+	if err := read(r); err != nil {
 		return fmt.Errorf("read %s: %w", path, err)
 	}
 	return nil

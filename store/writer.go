@@ -2,6 +2,7 @@ package store
 
 import (
 	"bufio"
+	"bytes"
 	"compress/gzip"
 	"errors"
 	"fmt"
@@ -123,18 +124,38 @@ func NewWriter(w io.Writer) *Writer {
 	return &Writer{bw: bufio.NewWriterSize(w, bufSize), enc: newEncoder()}
 }
 
-// Write encodes r as one line into the buffer. Nil Links is written as [].
-// FetchedAt is written in UTC. A record that cannot be encoded (a NaN or
-// infinite DurationMS, a FetchedAt outside years 0-9999) is an error and
-// writes nothing. Errors of the underlying writer are returned as they are
-// and are sticky: every later Write, Flush and Close returns them.
+// Write encodes r as one line into the buffer: Encode, then WriteLine.
+// Errors of the underlying writer are returned as they are and are
+// sticky: every later Write, Flush and Close returns them.
 func (w *Writer) Write(r *Record) error {
+	line, err := w.Encode(r)
+	if err != nil {
+		return err
+	}
+	return w.WriteLine(line)
+}
+
+// Encode returns r as the line Write would write, newline included, and
+// writes nothing. Nil Links is written as []. FetchedAt is written in UTC.
+// A record that cannot be encoded (a NaN or infinite DurationMS, a
+// FetchedAt outside years 0-9999) is an error. The line is valid until the
+// next Encode or Write.
+func (w *Writer) Encode(r *Record) ([]byte, error) {
+	line, err := w.enc.line(r)
+	if err != nil {
+		return nil, fmt.Errorf("encode record %s: %w", r.URL, err)
+	}
+	return line, nil
+}
+
+// WriteLine writes a line Encode returned (or a copy of one) into the
+// buffer.
+func (w *Writer) WriteLine(line []byte) error {
 	if w.closed {
 		return errors.New("write record: writer is closed")
 	}
-	line, err := w.enc.line(r)
-	if err != nil {
-		return fmt.Errorf("encode record %s: %w", r.URL, err)
+	if len(line) == 0 || line[len(line)-1] != '\n' || bytes.IndexByte(line[:len(line)-1], '\n') >= 0 {
+		return errors.New("write record: not one line ending in a newline")
 	}
 	// Flush at the line boundary rather than let bufio cut this line in
 	// two; a line longer than the buffer then goes out in one Write.
@@ -147,6 +168,10 @@ func (w *Writer) Write(r *Record) error {
 	w.offset += int64(n)
 	return err
 }
+
+// Resumable says whether the output is a plain file, which Resume can cut
+// back to an offset.
+func (w *Writer) Resumable() bool { return w.file != nil && w.gz == nil }
 
 // Flush writes the buffered lines to the underlying writer. For gzip it
 // also does a sync flush of the compressor, so that a reader of the file,

@@ -11,7 +11,6 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
-	"github.com/crawl-dev/crawl/frontier"
 	"github.com/crawl-dev/crawl/frontier/redis"
 )
 
@@ -48,6 +47,10 @@ func dialRedis(ctx context.Context, u string) (*goredis.Client, error) {
 	if err != nil {
 		return nil, usagef("--frontier %s: %v", u, err)
 	}
+	// No retries inside the client: a script whose reply was lost may
+	// have run, and only the crawler can tell (a completion retried
+	// blindly would find its own lease gone and drop the URL's record).
+	opt.MaxRetries = -1
 	c := goredis.NewClient(opt)
 	pctx, cancel := context.WithTimeout(ctx, pingTimeout)
 	defer cancel()
@@ -62,28 +65,51 @@ type quietRedisLog struct{}
 
 func (quietRedisLog) Printf(context.Context, string, ...any) {}
 
-// redisFrontier is a shared frontier together with the client it owns.
+// redisFrontier is a shared frontier together with the client and the
+// worker's lock it owns.
 type redisFrontier struct {
 	*redis.Frontier
 	client *goredis.Client
+	lock   io.Closer // nil for a worker with a random name
 }
 
-// Close closes the frontier, then its client.
+// Close closes the frontier, then its client, then drops the lock.
 func (f redisFrontier) Close() error {
-	return errors.Join(f.Frontier.Close(), f.client.Close())
+	err := errors.Join(f.Frontier.Close(), f.client.Close())
+	if f.lock != nil {
+		err = errors.Join(err, f.lock.Close())
+	}
+	return err
 }
 
-// openRedisFrontier joins the crawl --crawl-id in the Redis of --frontier.
-func openRedisFrontier(ctx context.Context, o *options) (frontier.Frontier, error) {
+// openRedisFrontier joins the crawl --crawl-id in the Redis of --frontier
+// as the worker workerName names. A worker with a plain --out file holds
+// a lock on it, so that a second process on this machine with the same
+// --out, the same worker, is refused.
+func openRedisFrontier(ctx context.Context, o *options) (redisFrontier, error) {
+	name, err := workerName(o)
+	if err != nil {
+		return redisFrontier{}, usageError{err}
+	}
+	var lock io.Closer
+	if name != "" {
+		if lock, err = lockOutput(o.out); err != nil {
+			return redisFrontier{}, err
+		}
+	}
 	c, err := dialRedis(ctx, o.frontier)
-	if err != nil {
-		return nil, err
+	if err == nil {
+		var fr *redis.Frontier
+		fr, err = redis.Open(ctx, c, o.crawlID, o.cfg.Policy(), redis.Options{LeaseTTL: o.leaseTTL, Worker: name})
+		if err == nil {
+			return redisFrontier{Frontier: fr, client: c, lock: lock}, nil
+		}
+		err = errors.Join(usagef("--crawl-id %s: %v", o.crawlID, err), c.Close())
 	}
-	fr, err := redis.Open(ctx, c, o.crawlID, o.cfg.Policy(), redis.Options{LeaseTTL: o.leaseTTL})
-	if err != nil {
-		return nil, errors.Join(usagef("--crawl-id %s: %v", o.crawlID, err), c.Close())
+	if lock != nil {
+		err = errors.Join(err, lock.Close())
 	}
-	return redisFrontier{Frontier: fr, client: c}, nil
+	return redisFrontier{}, err
 }
 
 // adminOptions is the command line of the status and delete subcommands.
@@ -117,7 +143,7 @@ func parseAdmin(name string, args []string) (*adminOptions, *flag.FlagSet, error
 	return o, fs, nil
 }
 
-// runSubcommand runs crawl links, crawl status, crawl delete or crawl help.
+// runSubcommand runs crawl links, merge, status, delete or help.
 func runSubcommand(ctx context.Context, name string, args []string, stdin io.Reader, stdout io.Writer) error {
 	switch name {
 	case "help":
@@ -125,9 +151,11 @@ func runSubcommand(ctx context.Context, name string, args []string, stdin io.Rea
 		return nil
 	case "links":
 		return runLinks(args, stdin, stdout)
+	case "merge":
+		return runMerge(ctx, args, stdout)
 	case "status", "delete":
 	default:
-		return usagef("unknown command %q: want links, status, delete or help (a crawl starts with --seed)", name)
+		return usagef("unknown command %q: want links, merge, status, delete or help (a crawl starts with --seed)", name)
 	}
 	o, fs, err := parseAdmin(name, args)
 	if errors.Is(err, flag.ErrHelp) {

@@ -311,6 +311,7 @@ func usage(w io.Writer) {
 Usage:
   crawl --seed URL [--seed URL ...] [--depth 2] [flags]
   crawl links [--json] [--blocked] FILE...
+  crawl merge --frontier redis://HOST:PORT/DB --crawl-id NAME [--out FILE] [FILE...]
   crawl status --frontier redis://HOST:PORT/DB --crawl-id NAME
   crawl delete --frontier redis://HOST:PORT/DB --crawl-id NAME
 
@@ -346,9 +347,11 @@ Examples:
 
   # Distributed: run the same command on several machines, each with its own
   # --out; they share one crawl through Redis and every URL is fetched by one
-  # of them. Then look at the crawl, and remove it from Redis:
+  # of them. Then look at the crawl, gather its records into one file, each
+  # once (also those of a worker that was killed), and remove it from Redis:
   crawl --seeds seeds.txt --frontier redis://redis.internal:6379/0 --crawl-id news-0611 --out part-$(hostname).jsonl
   crawl status --frontier redis://redis.internal:6379/0 --crawl-id news-0611
+  crawl merge --frontier redis://redis.internal:6379/0 --crawl-id news-0611 --out news-0611.jsonl.gz part-*.jsonl
   crawl delete --frontier redis://redis.internal:6379/0 --crawl-id news-0611
 
 Records go to --out; everything else to stderr: logs, a progress line while
@@ -369,7 +372,12 @@ Exit status:
      (with --state, run the same command again to resume)
   4  the crawl completed, but more records than --fail-on-error-rate allows
      had an error (everything was written: records, summary, report)
-  5  the --state directory is in use by another running crawl
+  5  the --state directory is in use by another running crawl, or another
+     process on this machine writes the same --out of a shared crawl
+  6  the crawl ran to its end without a single 2xx response
+crawl merge exits 0 when every record of the crawl was written once, 1 when
+records are missing (a worker's file not given, or a worker still running),
+2 for bad input.
 crawl status and crawl delete exit 0 when done, 1 when there is no such crawl
 or Redis fails, 2 for a bad command line or an unreachable server.
 `)

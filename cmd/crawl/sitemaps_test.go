@@ -17,7 +17,7 @@ import (
 	"github.com/crawl-dev/crawl/testserver"
 )
 
-// TestSitemapsOnEveryLocalFrontier: crawl --sitemaps records the same
+// TestSitemapsOnEveryFrontier: crawl --sitemaps records the same
 // URLs, with the same depths and sources, in memory and on --state, and
 // those are the site model's; on Redis too when CRAWL_TEST_REDIS is set.
 func TestSitemapsOnEveryFrontier(t *testing.T) {

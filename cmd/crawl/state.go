@@ -47,7 +47,7 @@ func openCrawl(ctx context.Context, o *options, stdout io.Writer) (frontier.Fron
 		if err != nil {
 			return nil, nil, err
 		}
-		out, err := store.Open(o.out, stdout)
+		out, err := openWorkerOutput(ctx, o, fr, stdout)
 		if err != nil {
 			return nil, nil, errors.Join(usageError{err}, fr.Close())
 		}

@@ -38,6 +38,9 @@
 //	q:<d>:<host> list the host's queued records of depth d, in lease order
 //	s:<bucket>  hash  seen-set: bucket = top bits of the dedup key's 64-bit
 //	                  FNV-1a hash, field = the other bits
+//	workers     set   the names of the workers with a journal
+//	j:<worker>  hash  the worker's journal: lease id -> record
+//	w:<worker>  hash  acked (entries acknowledged), off (its output's offset)
 //
 // Each operation is one Lua script (EVALSHA), so it is atomic: Add is
 // enqueue-if-unseen per item, Complete drops the lease, enqueues the
@@ -47,6 +50,20 @@
 // again, answering "not leasable" or "moved" when the state changed. All
 // times are the Redis server's TIME in milliseconds: machine clocks never
 // decide, and delays are rounded up to whole milliseconds.
+//
+// # Journals
+//
+// A Frontier is also a frontier.Journal, for the worker Options.Worker
+// names: CompleteRecord puts the URL's record in j:<worker> in the step
+// that completes it, and Acknowledge drops the entries once the worker's
+// output holds them durably. A completion repeated after its reply was
+// lost finds its entry and succeeds, so a worker never takes its own
+// completion for another's. What a journal holds is what the worker
+// completed and cannot yet show in its output: after kill -9 it is all
+// that is missing from the output, and a restarted worker (Unacknowledged)
+// or ReadJournals (crawl merge) takes it from there. A worker that never
+// acknowledges (its output is stdout) leaves every record in Redis, about
+// the size of its JSON line each.
 //
 // # Blocking
 //

@@ -65,6 +65,12 @@ func (f *Frontier) appendItems(ks []string, args []any, items []frontier.Item) (
 // step. A lease that was completed, retried or reclaimed returns
 // frontier.ErrStaleLease.
 func (f *Frontier) Complete(ctx context.Context, l frontier.Lease, children []frontier.Item) (int, error) {
+	return f.CompleteRecord(ctx, l, children, nil)
+}
+
+// CompleteRecord is Complete that also appends rec to the worker's journal
+// in the same atomic step (frontier.Journal).
+func (f *Frontier) CompleteRecord(ctx context.Context, l frontier.Lease, children []frontier.Item, rec []byte) (int, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
@@ -81,8 +87,8 @@ func (f *Frontier) Complete(ctx context.Context, l frontier.Lease, children []fr
 	// them, the script answers the lease's own and we run it again.
 	for range 2 {
 		ks := []string{f.keys.meta, f.keys.pd, f.keys.lv, f.keys.ready, f.keys.leases, f.keys.infl,
-			f.keys.host(host), f.keys.depths(host)}
-		args := []any{l.ID, host, strconv.Itoa(depth)}
+			f.keys.host(host), f.keys.depths(host), f.keys.journal(f.worker), f.keys.worker(f.worker), f.keys.workers}
+		args := []any{l.ID, host, strconv.Itoa(depth), rec, f.worker}
 		ks, args = f.appendItems(ks, args, children)
 		v, err := f.sc.complete.Run(ctx, f.c, ks, args...).Slice()
 		if err != nil {

@@ -2,6 +2,8 @@ package redis
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strconv"
@@ -18,6 +20,9 @@ var _ frontier.Frontier = (*Frontier)(nil)
 // MaxDepth is the largest Item.Depth the backend stores; Add and Complete
 // refuse deeper items.
 const MaxDepth = 1<<16 - 1
+
+// maxWorkerName bounds Options.Worker.
+const maxWorkerName = 1024
 
 // Defaults of Options.
 const (
@@ -44,6 +49,12 @@ type Options struct {
 	// of 1 to 8 million URLs. It is fixed when the crawl is created; later
 	// Opens use the crawl's. Zero means DefaultSeenBucketBits.
 	SeenBucketBits int
+	// Worker names this process in the crawl's journals (frontier.Journal):
+	// a worker restarted under the same name takes back the records its
+	// last run completed but had not acknowledged. One process at a time
+	// may use a name. Empty means a random name, for a worker that will
+	// not be restarted.
+	Worker string
 }
 
 // Frontier is a frontier.Frontier kept in Redis, shared by every process
@@ -57,6 +68,7 @@ type Frontier struct {
 	bits   int
 	epoch  int64 // the crawl's start, ms of the server clock
 	policy frontier.Policy
+	worker string
 
 	mu     sync.Mutex
 	closed bool
@@ -85,12 +97,20 @@ func Open(ctx context.Context, client goredis.UniversalClient, crawlID string, p
 	if opts.SeenBucketBits == 0 {
 		opts.SeenBucketBits = DefaultSeenBucketBits
 	}
+	if opts.Worker == "" {
+		var b [8]byte
+		rand.Read(b[:]) // never fails: crypto/rand crashes the program instead
+		opts.Worker = "anonymous-" + hex.EncodeToString(b[:])
+	}
+	if len(opts.Worker) > maxWorkerName {
+		return nil, fmt.Errorf("open crawl %s: worker name of %d bytes, more than %d", crawlID, len(opts.Worker), maxWorkerName)
+	}
 	if opts.SeenBucketBits < 8 || opts.SeenBucketBits > 24 {
 		return nil, fmt.Errorf("open crawl %s: SeenBucketBits %d out of range [8, 24]", crawlID, opts.SeenBucketBits)
 	}
 	f := &Frontier{
 		c: client, keys: newKeys(crawlID), sc: newScripts(),
-		ttl: opts.LeaseTTL, poll: opts.PollInterval, policy: p,
+		ttl: opts.LeaseTTL, poll: opts.PollInterval, policy: p, worker: opts.Worker,
 		wake: make(chan struct{}),
 	}
 	v, err := f.sc.open.Run(ctx, client, []string{f.keys.meta},
@@ -145,15 +165,24 @@ type keys struct {
 	leases string // zset: lease id -> deadline (ms)
 	infl   string // hash: lease id -> depth:len(host):host record
 	ids    string // counter of lease ids
+	// workers is the set of the names of the workers with a journal.
+	workers string
 }
 
 func newKeys(crawlID string) keys {
 	p := "fr:{" + crawlID + "}:"
 	return keys{
 		prefix: p, meta: p + "meta", pd: p + "pd", lv: p + "lv", ready: p + "ready",
-		leases: p + "leases", infl: p + "inflight", ids: p + "ids",
+		leases: p + "leases", infl: p + "inflight", ids: p + "ids", workers: p + "workers",
 	}
 }
+
+// journal is the list of a worker's unacknowledged records.
+func (k keys) journal(worker string) string { return k.prefix + "j:" + worker }
+
+// worker is the hash of a worker's acknowledgement: acked (entries ever
+// acknowledged), off (its output's offset then).
+func (k keys) worker(worker string) string { return k.prefix + "w:" + worker }
 
 // host is the hash of a host's politeness: inflight, last (ms), blocked
 // (ms), delay (ms, a SetHostDelay override).

@@ -141,20 +141,33 @@ place(KEYS[1], KEYS[3], KEYS[7], KEYS[8], host)
 return {1, id, rec}
 `
 
-// completeSrc ends a lease, counts its item done and enqueues the unseen
+// completeSrc ends a lease, counts its item done, puts the URL's record in
+// the worker's journal (unless it is empty) and enqueues the unseen
 // children. It answers {0, added}, {-1} for a stale lease, or {-2, host,
-// depth} when the lease belongs to another host or depth than the keys.
-// KEYS: meta pd lv ready leases inflight host depths, then per child:
-// seen-bucket host depths queue. ARGV: id host depth, then per child:
-// field host depth record.
+// depth} when the lease belongs to another host or depth than the keys. A
+// lease gone whose record is in the journal was completed by this call
+// run before, its reply lost: {0, 0}.
+// KEYS: meta pd lv ready leases inflight host depths journal worker
+// workers, then per child: seen-bucket host depths queue. ARGV: id host
+// depth record worker-name, then per child: field host depth record.
 const completeSrc = prelude + `
 local v = redis.call('HGET', KEYS[6], ARGV[1])
-if not v then return {-1} end
+if not v then
+  if ARGV[4] ~= '' and redis.call('HEXISTS', KEYS[9], ARGV[1]) == 1 then return {0, 0} end
+  return {-1}
+end
 local depth, host = split(v)
 if host ~= ARGV[2] or depth ~= ARGV[3] then return {-2, host, depth} end
+if ARGV[4] ~= '' then
+  redis.call('HSET', KEYS[9], ARGV[1], ARGV[4])
+  if redis.call('HSETNX', KEYS[10], 'acked', 0) == 1 then
+    redis.call('HSET', KEYS[10], 'off', 0)
+    redis.call('SADD', KEYS[11], ARGV[5])
+  end
+end
 local added = 0
-for i = 0, (#ARGV - 3) / 4 - 1 do
-  local k, a = 8 + 4 * i, 3 + 4 * i
+for i = 0, (#ARGV - 5) / 4 - 1 do
+  local k, a = 11 + 4 * i, 5 + 4 * i
   added = added + enqueue(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], KEYS[k + 4],
     ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4])
 end
@@ -214,9 +227,34 @@ place(KEYS[1], KEYS[2], KEYS[3], KEYS[4], ARGV[1])
 return 0
 `
 
+// ackSrc drops the journal entries of the lease ids ARGV[3...] and
+// stores the worker's output offset; acked counts the entries dropped, so
+// an acknowledgement applied twice changes nothing.
+// KEYS: journal worker workers. ARGV: offset worker-name id...
+const ackSrc = prelude + `
+local n = 0
+for i = 3, #ARGV, 1000 do
+  n = n + redis.call('HDEL', KEYS[1], unpack(ARGV, i, math.min(i + 999, #ARGV)))
+end
+redis.call('HINCRBY', KEYS[2], 'acked', n)
+redis.call('HSET', KEYS[2], 'off', ARGV[1])
+redis.call('SADD', KEYS[3], ARGV[2])
+return 0
+`
+
+// journalSrc answers {known, offset, id, entry, id, entry...} for a
+// worker. KEYS: journal worker.
+const journalSrc = prelude + `
+local off = redis.call('HGET', KEYS[2], 'off')
+if not off then return {0, 0} end
+local r = {1, num(off)}
+for _, e in ipairs(redis.call('HGETALL', KEYS[1])) do r[#r + 1] = e end
+return r
+`
+
 // scripts are the loaded scripts of one Frontier.
 type scripts struct {
-	open, add, claim, complete, requeue, extend, delay *goredis.Script
+	open, add, claim, complete, requeue, extend, delay, ack, journal *goredis.Script
 }
 
 func newScripts() *scripts {
@@ -228,5 +266,7 @@ func newScripts() *scripts {
 		requeue:  goredis.NewScript(requeueSrc),
 		extend:   goredis.NewScript(extendSrc),
 		delay:    goredis.NewScript(delaySrc),
+		ack:      goredis.NewScript(ackSrc),
+		journal:  goredis.NewScript(journalSrc),
 	}
 }
