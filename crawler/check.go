@@ -60,6 +60,8 @@ const (
 	modeSitemapFind              // an origin's sitemaps to find: robots.txt's Sitemap lines or /sitemap.xml (sitemap.go)
 	modeSitemap                  // a sitemap or sitemap index: GET, read as a sitemap
 	modeSitemapPage              // a page a sitemap lists: a page whose record says source sitemap
+	modeGoneSweep                // the gone sweep's sentinel (history.go)
+	modeGone                     // a URL of the previous crawl not reached: a gone record, no request
 )
 
 // checkBodyMax is how much of a check's GET body is read, and discarded,

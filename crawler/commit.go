@@ -129,9 +129,12 @@ func (c *Crawler) writeRecord(res *Result, rec *store.Record, line []byte) error
 		return nil
 	}
 	var err error
-	if line != nil {
+	switch {
+	case c.cfg.ChangesOnly && rec.Change == ChangeUnchanged:
+		// Counted, not written: the output is the night's changes.
+	case line != nil:
 		err = c.out.(LineWriter).WriteLine(line)
-	} else {
+	default:
 		err = c.out.Write(rec)
 	}
 	if err != nil {

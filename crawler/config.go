@@ -185,6 +185,16 @@ type Config struct {
 	// crawling, owned by the crawler, which applies the address policy
 	// (AllowPrivate). A Transport of one's own has no address policy.
 	Transport http.RoundTripper
+	// Since, if not nil, is the previous crawl of the site (crawl --since
+	// FILE, LoadHistory): pages are asked for with its validators
+	// (If-None-Match, If-Modified-Since), a 304 stands for the previous
+	// page and its links are followed, every record says how it changed
+	// (Record.Change, history.go) and, once everything reachable is
+	// recorded, each of its URLs not reached again gets a gone record.
+	Since *History
+	// ChangesOnly writes only the records whose change is not
+	// unchanged (crawl --changes-only): a nightly diff.
+	ChangesOnly bool
 	// Observer, if not nil, is told of every request, retry and record as
 	// they happen (see Observer); it must be safe for concurrent use.
 	Observer Observer

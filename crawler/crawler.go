@@ -178,6 +178,9 @@ func (c *Crawler) Run(ctx context.Context) error {
 	if c.cfg.Sitemaps {
 		add = append(sitemapFinders(c.seeds), c.seeds...)
 	}
+	if it, ok := c.sweepItem(); ok {
+		add = append(add, it)
+	}
 	if _, err := c.fr.Add(ctx, add...); err != nil {
 		return fmt.Errorf("add seeds: %w", err)
 	}

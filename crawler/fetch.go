@@ -3,6 +3,8 @@ package crawler
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -77,6 +79,9 @@ func (c *Crawler) fetch(ctx context.Context, res *Result, slot *captureSlot) (er
 	req.Header.Set("User-Agent", c.cfg.UserAgent)
 	req.Header.Set("Accept", "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8")
 	setAcceptEncoding(req.Header)
+	if conditional(it) {
+		res.conditional = setConditional(req.Header, res.prior)
+	}
 	resp, err := c.pages.RoundTrip(req)
 	if err != nil {
 		return fetchError(err, c.cfg.Timeout), nil
@@ -113,6 +118,9 @@ func (c *Crawler) fetch(ctx context.Context, res *Result, slot *captureSlot) (er
 	case ok && isHTML(r.MediaType):
 		r.body = bufPool.Get().(*bytes.Buffer)
 		r.Bytes, err = r.body.ReadFrom(limited)
+		if err == nil {
+			res.Fingerprint = fingerprintOf(r.body.Bytes())
+		}
 	case ok && c.save != nil:
 		if file, fatal = c.startSave(res.URL, r.MediaType); fatal != nil {
 			return nil, fatal
@@ -121,6 +129,11 @@ func (c *Crawler) fetch(ctx context.Context, res *Result, slot *captureSlot) (er
 		r.Bytes, err = io.Copy(file, limited)
 		if file.err != nil {
 			return nil, file.err
+		}
+	case ok:
+		h := sha256.New()
+		if r.Bytes, err = io.Copy(h, limited); err == nil {
+			res.Fingerprint = hex.EncodeToString(h.Sum(nil))
 		}
 	default:
 		r.Bytes, err = io.Copy(io.Discard, limited)
@@ -162,8 +175,17 @@ func (c *Crawler) fetch(ctx context.Context, res *Result, slot *captureSlot) (er
 		if res.Saved, res.SHA256, fatal = file.commit(); fatal != nil {
 			return nil, fatal
 		}
+		if res.Fingerprint == "" {
+			res.Fingerprint = res.SHA256 // the bytes saved are the decoded body
+		}
 	}
 	return nil, nil
+}
+
+// fingerprintOf is the hex SHA-256 of a decoded body.
+func fingerprintOf(body []byte) string {
+	sum := sha256.Sum256(body)
+	return hex.EncodeToString(sum[:])
 }
 
 // fetchError turns a client error into the short message a record carries.

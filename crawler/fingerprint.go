@@ -11,7 +11,7 @@ import (
 // records say (seeds, depth, page limits, scope, filters, trap limits,
 // redirects, body size, robots.txt and the robots.txt name of UserAgent,
 // the --accept/--reject rules, whether bodies are saved and archived, and
-// the extraction rules, required fields, anchors, link checks and sitemaps).
+// the extraction rules, required fields, anchors, link checks, sitemaps, and the previous crawl and --changes-only).
 // Fields that only change how fast or how politely a crawl goes
 // (Concurrency, PerHost, Rate, Timeout, Retries, backoffs, Crawl-delay and
 // Retry-After caps, Grace, FlushInterval, Transport, Observer) are left
@@ -56,6 +56,12 @@ func (c Config) Fingerprint() []byte {
 	}
 	if !c.SitemapSince.IsZero() {
 		fmt.Fprintf(h, "sitemap-since=%s\n", c.SitemapSince.UTC().Format(time.RFC3339Nano))
+	}
+	if c.Since != nil {
+		fmt.Fprintf(h, "since=%d\n", c.Since.generation)
+	}
+	if c.ChangesOnly {
+		fmt.Fprintf(h, "changes-only=true\n")
 	}
 	return h.Sum(nil)
 }

@@ -41,6 +41,8 @@ var recorded = map[string]func(*crawler.Config){
 	"Sitemaps":     func(c *crawler.Config) { c.Sitemaps = true },
 	"SitemapSince": func(c *crawler.Config) { c.SitemapSince = time.Unix(1e9, 0) },
 	"AllowPrivate": func(c *crawler.Config) { c.AllowPrivate = true },
+	"Since":        func(c *crawler.Config) { c.Since = new(crawler.History) },
+	"ChangesOnly":  func(c *crawler.Config) { c.ChangesOnly = true },
 	"RequireFields": func(c *crawler.Config) {
 		c.RequireFields = append(c.RequireFields, "title")
 	},

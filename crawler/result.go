@@ -2,6 +2,7 @@ package crawler
 
 import (
 	"bytes"
+	"cmp"
 	"net/http"
 	"net/url"
 	"sync"
@@ -45,6 +46,15 @@ type Result struct {
 	// Saved is the path, relative to Config.Save, of the saved body, and
 	// SHA256 the hex sha256 of the bytes saved; empty when not saved.
 	Saved, SHA256 string
+	// Fingerprint is the hex SHA-256 of the decoded body of a 2xx
+	// response read whole (for a 304, the previous record's); empty
+	// otherwise.
+	Fingerprint string
+
+	prior       *Prior // the previous crawl's record of the URL; nil if none
+	generation  int
+	conditional bool // the request carried the prior validators
+	notModified bool // a 304 to a conditional request: the prior page stands
 
 	children []frontier.Item // URLs to queue with the completion
 	sitemap  *parser.Sitemap // what a sitemap listed (modeSitemap, 2xx)
@@ -112,20 +122,23 @@ func (r *Result) fail(kind ErrorKind, msg string) *Result {
 func (r *Result) record() *store.Record {
 	it := &r.lease.Item
 	rec := &store.Record{
-		URL:        it.URL,
-		FinalURL:   it.URL,
-		Depth:      max(0, it.Depth-r.base),
-		Parent:     it.Parent,
-		FetchedAt:  r.Start.UTC(),
-		Attempts:   it.Attempts,
-		DurationMS: float64(r.Duration.Microseconds()) / 1000,
-		Links:      []string{},
-		Error:      r.Err,
-		Truncated:  r.Truncated,
-		Saved:      r.Saved,
-		SHA256:     r.SHA256,
-		WARC:       r.warcAt,
-		Check:      isCheck(it),
+		URL:         it.URL,
+		FinalURL:    it.URL,
+		Depth:       max(0, it.Depth-r.base),
+		Parent:      it.Parent,
+		FetchedAt:   r.Start.UTC(),
+		Attempts:    it.Attempts,
+		DurationMS:  float64(r.Duration.Microseconds()) / 1000,
+		Links:       []string{},
+		Error:       r.Err,
+		Truncated:   r.Truncated,
+		Saved:       r.Saved,
+		SHA256:      r.SHA256,
+		WARC:        r.warcAt,
+		Check:       isCheck(it),
+		Change:      r.change(),
+		Generation:  r.generation,
+		Fingerprint: r.Fingerprint,
 	}
 	if r.Err != "" {
 		rec.ErrorKind = r.Kind.String()
@@ -148,6 +161,15 @@ func (r *Result) record() *store.Record {
 		rec.Status = resp.Status
 		rec.ContentType = resp.MediaType
 		rec.Bytes = resp.Bytes
+		rec.ETag, rec.LastModified = resp.Header.Get("ETag"), resp.Header.Get("Last-Modified")
+	}
+	if r.notModified {
+		// A 304 may leave validators out: the previous ones still hold.
+		rec.ETag = cmp.Or(rec.ETag, r.prior.ETag)
+		rec.LastModified = cmp.Or(rec.LastModified, r.prior.LastModified)
+	}
+	if it.Mode == modeGone {
+		r.goneRecord(rec)
 	}
 	if r.Page != nil {
 		rec.Title = r.Page.Title
@@ -159,6 +181,7 @@ func (r *Result) record() *store.Record {
 			}
 		}
 		rec.Fields = r.Page.Fields
+		rec.NoFollow = r.Page.NoFollow
 	}
 	return rec
 }

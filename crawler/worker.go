@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"strings"
 	"sync"
@@ -48,8 +49,13 @@ func (c *Crawler) handle(ctx context.Context, l *frontier.Lease) (outcome, error
 		log = log.With(zap.String("url", it.URL))
 	}
 
-	if it.Mode == modeSitemapFind {
+	switch it.Mode {
+	case modeSitemapFind:
 		return c.findSitemaps(ctx, l, u, log), nil
+	case modeGoneSweep:
+		return c.sweep(l), nil
+	case modeGone:
+		return c.gone(l), nil
 	}
 	if !c.cfg.IgnoreRobots {
 		o, _, done := c.checkRobots(ctx, l, u, log)
@@ -122,6 +128,8 @@ func (c *Crawler) handle(ctx context.Context, l *frontier.Lease) (outcome, error
 	}
 
 	switch {
+	case resp.Status == http.StatusNotModified && res.conditional:
+		c.notModified(res)
 	case isRedirect(resp.Status) && resp.Header.Get("Location") != "":
 		c.redirect(res, resp.Header.Get("Location"))
 	case resp.Status < 200 || resp.Status >= 300:
@@ -371,7 +379,8 @@ func (c *Crawler) children(links []string, it *frontier.Item) []frontier.Item {
 
 // newResult starts the result of the leased URL u, decided from start.
 func (c *Crawler) newResult(l *frontier.Lease, u *url.URL, start time.Time) *Result {
-	return &Result{lease: *l, base: c.base, URL: u, Start: start, Duration: time.Since(start)}
+	return &Result{lease: *l, base: c.base, URL: u, Start: start, Duration: time.Since(start),
+		prior: c.prior(&l.Item), generation: c.generation()}
 }
 
 // done stamps the result's duration: the time spent on the URL so far.

@@ -42,6 +42,8 @@ type options struct {
 	extract     []parser.Rule // --extract rules, in order
 	extractFile string        // --extract-file FILE
 
+	since string // --since FILE
+
 	frontier string        // --frontier: memory or redis://HOST:PORT/DB
 	crawlID  string        // --crawl-id NAME of a shared crawl
 	leaseTTL time.Duration // --lease-ttl of a shared crawl
@@ -81,6 +83,8 @@ func newFlagSet(o *options) *flag.FlagSet {
 	})
 	fs.Func("include", "follow only links matching `RE` (repeatable; any may match)", regexpList(&c.Include))
 	fs.Func("exclude", "never follow links matching `RE` (repeatable)", regexpList(&c.Exclude))
+	fs.StringVar(&o.since, "since", "", "the previous crawl's output `FILE` (JSONL, plain or .gz): ask for its pages with their validators (If-None-Match, If-Modified-Since), follow a 304's previous links, label every record's change, and add a gone record for each of its URLs not reached")
+	fs.BoolVar(&c.ChangesOnly, "changes-only", false, "with --since, write only the records whose change is not unchanged")
 	fs.StringVar(&o.state, "state", "", "keep the crawl's state in `DIR`: rerunning with the same DIR resumes it (needs --out FILE)")
 	fs.StringVar(&o.frontier, "frontier", "memory", "where the crawl's queue and seen-set live: memory, or `URL` redis://HOST:PORT/DB to share one crawl between processes (see --crawl-id)")
 	fs.StringVar(&o.crawlID, "crawl-id", "", "with --frontier redis://, the shared crawl's `NAME`: every process of a crawl gives the same one")
@@ -201,6 +205,9 @@ func parseArgs(args []string, stdin io.Reader) (*options, error) {
 	if !o.cfg.SitemapSince.IsZero() && !o.cfg.Sitemaps {
 		return nil, usagef("--sitemap-since needs --sitemaps")
 	}
+	if err := o.loadSince(); err != nil {
+		return nil, err
+	}
 	if o.cfg.CheckLinks {
 		o.cfg.Anchors = true // crawl links says where and how each checked URL is linked
 	}
@@ -225,6 +232,26 @@ func parseArgs(args []string, stdin io.Reader) (*options, error) {
 		return nil, usageError{err}
 	}
 	return o, nil
+}
+
+// loadSince reads the --since file into the crawl's history.
+func (o *options) loadSince() error {
+	switch {
+	case o.since == "" && o.cfg.ChangesOnly:
+		return usagef("--changes-only needs --since FILE")
+	case o.since == "":
+		return nil
+	case o.state != "":
+		return usagef("--since and --state do not go together: --since is the previous crawl of a crawl without --state")
+	case o.frontier != "" && o.frontier != "memory":
+		return usagef("--since is not supported with --frontier redis://")
+	}
+	h, err := crawler.LoadHistory(o.since)
+	if err != nil {
+		return usageError{err}
+	}
+	o.cfg.Since = h
+	return nil
 }
 
 // buildExtractor reads --extract-file and makes the crawl's Extractor from

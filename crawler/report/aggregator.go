@@ -72,6 +72,9 @@ type Aggregator struct {
 
 	checks [3]atomic.Int64 // link check records by crawler.LinkVerdict
 
+	changes    [len(changeLabels)]atomic.Int64 // records by change label
+	generation atomic.Int64                    // the records' generation
+
 	fields     []string       // --extract names, for coverage
 	fieldHits  []atomic.Int64 // HTML 2xx records with fields[i]
 	fieldPages atomic.Int64   // HTML 2xx records
@@ -150,6 +153,12 @@ func (a *Aggregator) ObserveRecord(r *store.Record, kind crawler.ErrorKind) {
 	if r.Check {
 		a.checks[crawler.VerdictOf(kind)].Add(1)
 	}
+	for i, l := range changeLabels {
+		if r.Change == l {
+			a.changes[i].Add(1)
+		}
+	}
+	a.generation.Store(int64(r.Generation))
 	if len(a.fields) > 0 && ClassOf(r.Status) == Class2xx && isHTML(r.ContentType) {
 		a.fieldPages.Add(1)
 		for i, name := range a.fields {
@@ -189,7 +198,12 @@ type Snapshot struct {
 	Checks         [3]int64                        // link check records by crawler.LinkVerdict
 	FieldPages     int64                           // HTML 2xx records
 	FieldHits      []int64                         // of them, those with each field of New
+	Changes        [len(changeLabels)]int64        // records by changeLabels
+	Generation     int64                           // the generation of the last record
 }
+
+// changeLabels are the values of store.Record.Change, in report order.
+var changeLabels = [...]string{crawler.ChangeNew, crawler.ChangeChanged, crawler.ChangeUnchanged, crawler.ChangeMoved, crawler.ChangeGone}
 
 // Snapshot returns the counters so far.
 func (a *Aggregator) Snapshot() Snapshot {
@@ -213,6 +227,10 @@ func (a *Aggregator) Snapshot() Snapshot {
 	for i := range a.checks {
 		s.Checks[i] = a.checks[i].Load()
 	}
+	for i := range a.changes {
+		s.Changes[i] = a.changes[i].Load()
+	}
+	s.Generation = a.generation.Load()
 	s.FieldPages = a.fieldPages.Load()
 	for i := range a.fieldHits {
 		s.FieldHits = append(s.FieldHits, a.fieldHits[i].Load())

@@ -81,6 +81,12 @@ type Report struct {
 	// LinkChecks counts the records of link checks (--check-links);
 	// absent when there were none.
 	LinkChecks *LinkChecks `json:"link_checks,omitempty"`
+	// Generation is the crawl's generation (1 without a previous crawl)
+	// and Changes counts its records by change label (new, changed,
+	// unchanged, moved, gone; every label present); both absent for a
+	// first crawl, whose records are all new.
+	Generation int64            `json:"generation,omitempty"`
+	Changes    map[string]int64 `json:"changes,omitempty"`
 }
 
 // LinkChecks counts link check records: all of them, and those whose
@@ -186,6 +192,13 @@ func (a *Aggregator) Report(start, end time.Time) *Report {
 	}
 	if n := sum(s.Checks[:]); n > 0 {
 		r.LinkChecks = &LinkChecks{Checked: n, Broken: s.Checks[crawler.LinkBroken], Blocked: s.Checks[crawler.LinkBlocked]}
+	}
+	if s.Generation > 1 {
+		r.Generation = s.Generation
+		r.Changes = make(map[string]int64, len(changeLabels))
+		for i, l := range changeLabels {
+			r.Changes[l] = s.Changes[i]
+		}
 	}
 	for i, name := range a.fields {
 		fc := FieldCoverage{Name: name, Pages: s.FieldPages, Matched: s.FieldHits[i]}

@@ -72,6 +72,14 @@ func (r *Report) WriteText(w io.Writer) error {
 		line(&b, "fields", strings.Join(cov, ", "))
 	}
 
+	if r.Changes != nil {
+		ch := make([]string, len(changeLabels))
+		for i, l := range changeLabels {
+			ch[i] = group(r.Changes[l]) + " " + l
+		}
+		line(&b, "changes", fmt.Sprintf("generation %d: %s", r.Generation, strings.Join(ch, ", ")))
+	}
+
 	if lc := r.LinkChecks; lc != nil {
 		line(&b, "link checks", fmt.Sprintf("%s: %s broken, %s blocked (crawl links lists them by page)",
 			group(lc.Checked), group(lc.Broken), group(lc.Blocked)))

@@ -1,0 +1,266 @@
+package crawler
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/crawl-dev/crawl/frontier"
+	"github.com/crawl-dev/crawl/parser"
+	"github.com/crawl-dev/crawl/store"
+)
+
+// Change labels: how a URL's outcome compares with the previous crawl's
+// record of it (store.Record.Change).
+const (
+	ChangeNew       = "new"
+	ChangeChanged   = "changed"
+	ChangeUnchanged = "unchanged"
+	ChangeMoved     = "moved"
+	ChangeGone      = "gone"
+)
+
+// Prior is what a previous crawl recorded of one URL: enough to ask for it
+// conditionally, to follow its links when the server says it has not
+// changed, and to tell whether it changed.
+type Prior struct {
+	URL          string
+	Status       int // a 304 record counts as the 200 it stood for
+	ErrorKind    string
+	Target       string // where a redirect led; "" otherwise
+	ContentType  string
+	Title        string
+	ETag         string
+	LastModified string
+	Fingerprint  string
+	Links        []string
+	NoFollow     bool
+	Check        bool
+	Depth        int
+	Parent       string
+	Gone         bool // recorded as gone: absent from that crawl
+}
+
+// History is the records of a previous crawl by dedup key, read by
+// LoadHistory (crawl --since FILE). It is read-only once loaded: safe for
+// concurrent use.
+type History struct {
+	generation int
+	byKey      map[string]*Prior
+	order      []string // keys in the order of the file, for the gone sweep
+}
+
+// maxHistoryRecords bounds how many records LoadHistory keeps.
+const maxHistoryRecords = 10_000_000
+
+// LoadHistory reads the records of a previous crawl's output (JSONL, plain
+// or .gz). When a URL has several records the last one wins. Records
+// without a generation count as generation 1.
+func LoadHistory(path string) (*History, error) {
+	h := &History{byKey: make(map[string]*Prior)}
+	err := store.ReadFile(path, func(r *store.Record) error {
+		if len(h.byKey) >= maxHistoryRecords {
+			return fmt.Errorf("more than %d records", maxHistoryRecords)
+		}
+		p := priorOf(r)
+		key := parser.DedupKey(r.URL)
+		if _, ok := h.byKey[key]; !ok {
+			h.order = append(h.order, key)
+		}
+		h.byKey[key] = p
+		h.generation = max(h.generation, r.Generation, 1)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("--since %s: %w", path, err)
+	}
+	return h, nil
+}
+
+// priorOf keeps what a record says that the next crawl needs.
+func priorOf(r *store.Record) *Prior {
+	p := &Prior{
+		URL: r.URL, Status: r.Status, ErrorKind: r.ErrorKind,
+		ContentType: r.ContentType, Title: r.Title,
+		ETag: r.ETag, LastModified: r.LastModified, Fingerprint: r.Fingerprint,
+		Links: r.Links, NoFollow: r.NoFollow, Check: r.Check,
+		Depth: r.Depth, Parent: r.Parent, Gone: r.Change == ChangeGone,
+	}
+	if p.Status == http.StatusNotModified {
+		p.Status = http.StatusOK
+	}
+	if isRedirect(r.Status) && r.FinalURL != r.URL {
+		p.Target = r.FinalURL
+	}
+	return p
+}
+
+// Generation is the previous crawl's generation number.
+func (h *History) Generation() int { return h.generation }
+
+// Len is the number of URLs the history holds.
+func (h *History) Len() int { return len(h.byKey) }
+
+// prior returns what the previous crawl recorded of it; nil when nothing.
+func (c *Crawler) prior(it *frontier.Item) *Prior {
+	if c.cfg.Since == nil {
+		return nil
+	}
+	return c.cfg.Since.byKey[it.DedupKey()]
+}
+
+// generation is the number of this crawl's generation.
+func (c *Crawler) generation() int {
+	if c.cfg.Since == nil {
+		return 1
+	}
+	return c.cfg.Since.generation + 1
+}
+
+// setConditional asks for the URL only if it changed since the previous
+// crawl's response, by that response's validators (RFC 9110 §13.1: both
+// may be sent; a server that knows the entity tag ignores the date).
+func setConditional(h http.Header, p *Prior) bool {
+	if p == nil || p.Gone || p.Status < 200 || p.Status >= 300 || (p.ETag == "" && p.LastModified == "") {
+		return false
+	}
+	if p.ETag != "" {
+		h.Set("If-None-Match", p.ETag)
+	}
+	if p.LastModified != "" {
+		h.Set("If-Modified-Since", p.LastModified)
+	}
+	return true
+}
+
+// conditional reports whether the item is asked for conditionally: pages,
+// which 304 can stand for because their links are kept, not sitemaps or
+// link checks.
+func conditional(it *frontier.Item) bool {
+	return it.Mode == modePage || it.Mode == modeSitemapPage
+}
+
+// notModified fills the result of a 304 to a conditional request from the
+// previous record: the page is what it was, and so are its links, which
+// are followed as if it had been downloaded.
+func (c *Crawler) notModified(res *Result) {
+	p := res.prior
+	res.notModified = true
+	res.Response.MediaType = p.ContentType
+	res.Page = &parser.Page{Title: p.Title, Links: p.Links, NoFollow: p.NoFollow}
+	res.Fingerprint = p.Fingerprint
+	if !p.NoFollow || c.cfg.IgnoreRobots {
+		res.children = c.children(p.Links, &res.lease.Item)
+	}
+}
+
+// change compares the result with the previous crawl's record of its URL.
+// The rules, in order: nothing recorded before (or recorded as gone) is
+// new; a gone item is gone; a 304 is unchanged; a 404 or 410 is
+// unchanged after the same status, else gone; a redirect is unchanged to
+// the same target, else moved; another status or error kind is changed;
+// a 2xx is unchanged when its body fingerprint is the same (or, when the
+// body was not read either time, its validators are), else changed.
+func (r *Result) change() string {
+	p := r.prior
+	switch {
+	case r.lease.Item.Mode == modeGone:
+		return ChangeGone
+	case p == nil || p.Gone:
+		return ChangeNew
+	case r.notModified:
+		return ChangeUnchanged
+	}
+	status, kind := 0, ""
+	if r.Response != nil {
+		status = r.Response.Status
+	}
+	if r.Err != "" {
+		kind = r.Kind.String()
+	}
+	switch {
+	case status == http.StatusNotFound || status == http.StatusGone:
+		if p.Status == status {
+			return ChangeUnchanged
+		}
+		return ChangeGone
+	case r.Target != "" && isRedirect(status):
+		if p.Target == r.Target {
+			return ChangeUnchanged
+		}
+		return ChangeMoved
+	case status != p.Status || kind != p.ErrorKind:
+		return ChangeChanged
+	case status >= 200 && status < 300:
+		if r.Fingerprint != "" || p.Fingerprint != "" {
+			return same(r.Fingerprint == p.Fingerprint)
+		}
+		etag, lm := r.Response.Header.Get("ETag"), r.Response.Header.Get("Last-Modified")
+		return same(r.Response.MediaType == p.ContentType &&
+			((etag != "" && etag == p.ETag) || (etag == "" && lm != "" && lm == p.LastModified)))
+	}
+	return ChangeUnchanged
+}
+
+func same(ok bool) string {
+	if ok {
+		return ChangeUnchanged
+	}
+	return ChangeChanged
+}
+
+// The gone sweep. After everything a generation reaches is recorded, the
+// URLs the previous crawl recorded and this one did not reach get a gone
+// record each, without a request. A sentinel item queued with the seeds
+// one level past everything else (pages end at MaxDepth, link checks one
+// past it) is leased only once the rest is done, in breadth-first order;
+// its completion, which writes no record, queues one modeGone item per
+// URL of the history: the frontier drops those it has seen. They go
+// through the frontier like any URL, so each gets exactly one record.
+const sweepKey = "\x00gone sweep"
+
+// sweepItem returns the sentinel, or false when there is no history.
+func (c *Crawler) sweepItem() (frontier.Item, bool) {
+	if c.cfg.Since == nil || len(c.seeds) == 0 {
+		return frontier.Item{}, false
+	}
+	return frontier.Item{
+		URL: c.seeds[0].URL, Key: sweepKey, Host: sweepKey,
+		Depth: c.base + c.cfg.MaxDepth + 2, Mode: modeGoneSweep,
+	}, true
+}
+
+// sweep completes the sentinel with the history's URLs as gone items.
+// Each gets a host of its own, so that no politeness delay spaces out
+// records that make no request.
+func (c *Crawler) sweep(l *frontier.Lease) outcome {
+	res := c.newResult(l, nil, time.Now())
+	res.silent = true
+	for _, key := range c.cfg.Since.order {
+		p := c.cfg.Since.byKey[key]
+		if p.Gone || p.Check {
+			continue
+		}
+		res.children = append(res.children, frontier.Item{
+			URL: p.URL, Key: key, Host: sweepKey + key,
+			Depth: l.Item.Depth + 1, Mode: modeGone,
+		})
+	}
+	return outcome{res: res.done()}
+}
+
+// gone decides a gone item: a record with no request, at its previous
+// depth and parent.
+func (c *Crawler) gone(l *frontier.Lease) outcome {
+	u, _ := url.Parse(l.Item.URL)
+	return outcome{res: c.newResult(l, u, time.Now()).done()}
+}
+
+// goneRecord gives a gone record its previous depth and parent.
+func (r *Result) goneRecord(rec *store.Record) {
+	if p := r.prior; p != nil {
+		rec.Depth, rec.Parent = p.Depth, p.Parent
+	}
+	rec.FinalURL = rec.URL
+}
