@@ -24,6 +24,19 @@ func BenchmarkNew(b *testing.B) {
 	}
 }
 
+// BenchmarkNewGeneration measures what generations cost on top of
+// generation 0 of a big site.
+func BenchmarkNewGeneration(b *testing.B) {
+	for _, g := range []int{0, 1, 5} {
+		b.Run("100000x10/generation-"+strconv.Itoa(g), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				New(Config{Pages: 100000, Links: 10, Generation: g})
+			}
+		})
+	}
+}
+
 func BenchmarkExpect(b *testing.B) {
 	s := New(Config{Pages: 10000, Links: 20, Features: AllFeatures})
 	b.ReportAllocs()

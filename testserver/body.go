@@ -62,6 +62,11 @@ func (r *renderer) page(n *node) {
 	r.s("<body>\n<h1 id=\"top\">")
 	r.esc(n.title)
 	r.s("</h1>\n")
+	if n.revision > 0 && n.kind == kindPage {
+		r.s("<p class=\"revision\">Revision ")
+		r.s(strconv.Itoa(int(n.revision)))
+		r.s(" of this page.</p>\n")
+	}
 	for range n.paras {
 		r.s("<p>")
 		r.words(6 + r.b.rng.IntN(6))

@@ -26,9 +26,9 @@ func problemsError(what string, problems []string) error {
 // Compare checks records of a crawl against the expectation: the same keys,
 // and for each the same Depth, Status, Err and Truncated; the same Title
 // where the expectation has one; Error (as a part of the message),
-// Redirect, ContentType and Attempts where got sets them (so a caller that
-// cannot observe them may leave them zero); Robots only where got claims
-// it. The error lists the differences, sorted, at most maxProblems of them.
+// Redirect, ContentType, Attempts, Revision, ETag and LastModified where
+// got sets them (so a caller that cannot observe them may leave them
+// zero); Robots only where got claims it. The error lists the differences, sorted, at most maxProblems of them.
 func (e Expectation) Compare(got map[string]Outcome) error {
 	var problems []string
 	for p, w := range e.Records {
@@ -57,6 +57,9 @@ func (w Outcome) matches(g Outcome) bool {
 		(g.Redirect == "" || g.Redirect == w.Redirect) &&
 		(g.ContentType == "" || g.ContentType == w.ContentType) &&
 		(g.Attempts == 0 || w.Attempts == 0 || g.Attempts == w.Attempts) &&
+		(g.Revision == 0 || g.Revision == w.Revision) &&
+		(g.ETag == "" || g.ETag == w.ETag) &&
+		(g.LastModified == "" || g.LastModified == w.LastModified) &&
 		(!g.Robots || w.Robots)
 }
 

@@ -69,6 +69,56 @@
 // when it compresses, and Site.Decoded the decompressed body, for tests of
 // saved files and WARC records.
 //
+// # Generations and validators
+//
+// Config.Generation models a site between nightly re-crawls. Generation 0
+// is the site New generates; generation g applies steps 1..g to it. Step k
+// decides for every normal page /p/i still served as a page, from a hash
+// of (Seed, i, k) rather than the generator's stream (so generation 0 and
+// every step are the same whatever the generation):
+//
+//	changed  ~10%  the body is re-rendered with a "Revision k" paragraph; the page links
+//	               to a new page /new/k/i (linking two normal pages) and half the time
+//	               drops one of its links, so reachability within a depth changes
+//	removed  ~3%   404 or 410 (half each) from step k on, a small HTML error page
+//	moved    ~2%   301 from step k on to /renamed/i, a new page with its title and links
+//
+// "/" may change but is never removed or moved; a removed or moved page
+// stays so, and links to it stay. A moved page goes to a new path rather
+// than to another existing page, so that its target is reachable only
+// through the redirect, as for every redirect of the site. Only normal
+// pages change; files, feature pages, redirects and error pages do not.
+// ExpectCrawl walks the generation's model (new pages, removed pages as
+// 404/410 error records, moved pages as redirects whose target is queued at
+// their depth, dropped links); Outcome.Revision is the step that last
+// changed a 2xx body. ExpectChanges labels each URL of two expectations
+// new, changed, unchanged, moved or gone; a re-crawler applies the same
+// rules to what it fetches.
+//
+// Every 2xx page and file (not robots.txt, redirects or error pages) sends
+// validators by a class fixed by a hash of Seed and path, in every
+// generation; an ETag names the path and revision:
+//
+//	~65%  strong ETag and Last-Modified (2026-01-01 plus the revision in days)
+//	~10%  none: only If-None-Match: * gets a 304
+//	~10%  weak ETag W/"..." and Last-Modified
+//	 ~5%  Last-Modified only
+//	 ~5%  a lying ETag that changes every generation although the body does
+//	      not: a conditional GET gets a 200 with the same body
+//	 ~5%  a stuck Last-Modified that never moves, with a correct strong ETag:
+//	      If-Modified-Since alone wrongly gets a 304 after a change
+//
+// A gzip representation (Encoded) has its own strong ETag (suffix -gzip,
+// RFC 9110 §8.8.3); weak ETags are shared. Conditional GET and HEAD of
+// these resources follow RFC 9110 §13: If-None-Match first (a list or "*",
+// weak comparison, against the representation being sent), and only
+// without it If-Modified-Since (one valid HTTP-date, one-second
+// resolution, only with a Last-Modified). A 304 carries the 200's ETag,
+// Last-Modified and Vary and no body, waits Latency like the 200, and is
+// logged and counted like any request (Request.Status 304, Bytes 0).
+// Outcome.ETag and Outcome.LastModified are what the 200 sends to a client
+// that accepts gzip.
+//
 // # Hostile fixtures
 //
 // "/" links to one entry point of each; HostileConfig.Fixtures selects
@@ -130,9 +180,12 @@
 // number of requests at once. Constructors start no goroutines.
 //
 // Files: site.go (Config, Site, the generated model), generate.go (the
-// generator), render.go and body.go (link spellings and bodies), handler.go
-// (serving and request counts), served.go (Served, Decoded), log.go (the request log), expect.go
-// (expected results), check.go (comparing a crawl with them), hostile.go
+// generator), generations.go (the change steps of Config.Generation),
+// render.go and body.go (link spellings and bodies), handler.go (serving
+// and request counts), conditional.go (validators and conditional
+// requests), served.go (Served, Decoded), log.go (the request log),
+// expect.go (expected results), changes.go (ExpectChanges), check.go
+// (comparing a crawl with them), hostile.go
 // (hostile fixtures and their model), hostile_fixtures.go,
 // hostile_markup.go and hostile_traps.go (the fixtures), hostile_serve.go
 // (serving them), hostile_expect.go (their expected results),

@@ -63,3 +63,21 @@ func ExampleNewHostile() {
 	// 302 /redir/self
 	// 302 true redirect loop
 }
+
+// Two generations of one site: the expectation of each crawl, and what a
+// re-crawl must call each URL.
+func ExampleExpectChanges() {
+	cfg := testserver.Config{Pages: 200, Links: 4, Seed: 5}
+	crawl := testserver.Crawl{Seed: "/", MaxDepth: 3}
+	night1 := testserver.New(cfg).ExpectCrawl(crawl)
+	cfg.Generation = 1
+	night2 := testserver.New(cfg).ExpectCrawl(crawl)
+
+	labels := map[string]int{}
+	for _, label := range testserver.ExpectChanges(night1, night2) {
+		labels[label]++
+	}
+	fmt.Println(labels)
+	// Output:
+	// map[changed:4 gone:6 moved:1 new:2 unchanged:35]
+}

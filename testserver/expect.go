@@ -60,6 +60,15 @@ type Outcome struct {
 	// RetryWait is the least time between two requests for the URL: the
 	// Retry-After it answers with. Checked by CheckLog.
 	RetryWait time.Duration
+	// Revision is the generation step that last changed the body of a 2xx
+	// page or file of a generated site (0: never; see Config.Generation).
+	// A crawler cannot see it; compared where got sets it.
+	Revision int
+	// ETag and LastModified are the field values the 200 of a generated
+	// site's page or file sends (to a client that accepts gzip, as Served
+	// asks: a gzip representation has its own strong ETag); empty when it
+	// sends none. Compared where got sets them.
+	ETag, LastModified string
 }
 
 // Retried reports whether the crawler retries this outcome (timeouts, 408,
@@ -285,6 +294,10 @@ func (s *Site) outcome(n *node, d int) Outcome {
 		o.Redirect = n.ext
 	case n.isHTML2xx():
 		o.Title = n.title
+	}
+	if n.vclass != valNA {
+		v := s.validatorsOf(n, n.enc == encGzip)
+		o.Revision, o.ETag, o.LastModified = int(n.revision), v.etag, v.lastModified()
 	}
 	return o
 }

@@ -91,7 +91,7 @@ type flagName[F ~uint32] struct {
 }
 
 // flagsString returns the comma-separated names of the bits of f, "none" or
-// "all", and unnamed bits in hex.
+// "all", and bits without a name in hex.
 func flagsString[F ~uint32](f F, names []flagName[F], all F) string {
 	switch f {
 	case 0:
@@ -100,12 +100,14 @@ func flagsString[F ~uint32](f F, names []flagName[F], all F) string {
 		return "all"
 	}
 	var parts []string
+	rest := f
 	for _, fn := range names {
 		if f&fn.f != 0 {
 			parts = append(parts, fn.name)
 		}
+		rest &^= fn.f
 	}
-	if rest := f &^ all; rest != 0 {
+	if rest != 0 {
 		parts = append(parts, fmt.Sprintf("0x%x", uint32(rest)))
 	}
 	return strings.Join(parts, ",")

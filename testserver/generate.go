@@ -421,6 +421,9 @@ func New(cfg Config) *Site {
 	b.generate()
 	r := renderer{b: b}
 	r.render()
+	if cfg.Generation > 0 {
+		b.applyGenerations(&r)
+	}
 	robots := &node{id: -1, path: "/robots.txt", kind: kindError, status: 404, ctype: textType, target: -1,
 		body: []byte("no robots.txt: everything is allowed\n")}
 	var disallow []string
@@ -432,6 +435,9 @@ func New(cfg Config) *Site {
 	for _, n := range b.nodes {
 		if n.kind == kindPage || n.kind == kindError {
 			n.delay = delayFor(cfg, n.path)
+		}
+		if n.kind == kindPage || n.kind == kindFile {
+			n.vclass = classOf(cfg.Seed, n.path)
 		}
 	}
 	return &Site{

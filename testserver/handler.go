@@ -86,6 +86,9 @@ func escapeString(str string) string {
 // (see Requests, Order, MaxInflight, Log). HTML responses of a generated
 // site wait Latency plus the path's jitter first, or until the request's
 // context is done; hostile fixtures behave as their descriptions say.
+// Pages and files of a generated site send validators and answer
+// conditional GET and HEAD with 304 (see "Generations and validators" in
+// the package documentation).
 func (s *Site) Handler() http.Handler { return http.HandlerFunc(s.serveHTTP) }
 
 func (s *Site) serveHTTP(w http.ResponseWriter, r *http.Request) {
@@ -161,10 +164,22 @@ func (s *Site) serveNode(w http.ResponseWriter, r *http.Request, n *node) {
 	if n.kind == kindFile {
 		h["X-Content-Type-Options"] = nosniff
 	}
+	gz := false
+	if n.enc == encGzip {
+		h["Vary"] = varyAE
+		gz = acceptsGzip(r)
+	}
+	if n.vclass != valNA {
+		v := s.validatorsOf(n, gz)
+		v.set(h)
+		if notModified(r, v) {
+			writeNotModified(w)
+			return
+		}
+	}
 	switch n.enc {
 	case encGzip:
-		h["Vary"] = varyAE
-		if acceptsGzip(r) {
+		if gz {
 			h["Content-Encoding"] = gzipEnc
 			z := gzipBody(n, hf)
 			h["Content-Length"] = []string{strconv.Itoa(len(z))}

@@ -19,6 +19,7 @@ func TestServedLinksMatchModel(t *testing.T) {
 	for _, cfg := range []testserver.Config{
 		{Features: testserver.AllFeatures},
 		{Pages: 60, Links: 4, Seed: 11, Features: testserver.AllFeatures},
+		{Pages: 200, Links: 4, Seed: 12, Features: testserver.AllFeatures, Generation: 3},
 	} {
 		site := testserver.New(cfg)
 		srv := httptest.NewServer(site.Handler())

@@ -13,12 +13,13 @@ import (
 const ServedHost = "127.0.0.1:8080"
 
 // Served returns exactly what Handler sends for a GET of path (with query)
-// by a client whose Accept-Encoding is "gzip": the status, the header
-// fields the handler sets (net/http adds Date, and Transfer-Encoding for a
-// chunked response, on the wire), and the body bytes as sent, the
-// gzip-compressed bytes when the response is compressed (see Encoded). It
-// runs the handler's own code for the path into an httptest.ResponseRecorder,
-// so it cannot drift from what is served, and it is deterministic.
+// by a client whose Accept-Encoding is "gzip" and that sends no
+// precondition (so never a 304): the status, the header fields the handler
+// sets (net/http adds Date, and Transfer-Encoding for a chunked response,
+// on the wire), and the body bytes as sent, the gzip-compressed bytes when
+// the response is compressed (see Encoded). It runs the handler's own
+// code for the path into an httptest.ResponseRecorder, so it cannot drift
+// from what is served, and it is deterministic.
 //
 // path is either a path such as "/p/3" or "/get?id=1", requested with Host
 // ServedHost, or an absolute URL such as "http://127.0.0.1:39041/p/3",

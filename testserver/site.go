@@ -16,6 +16,9 @@ const (
 	// allocate without limit; larger values are clamped.
 	MaxPages = 1_000_000
 	MaxLinks = 1000
+	// MaxGeneration bounds Config.Generation: every step costs a pass over
+	// the normal pages.
+	MaxGeneration = 1000
 	// DefaultMaxRedirects is the redirect limit Expect assumes: the crawler's
 	// default.
 	DefaultMaxRedirects = 10
@@ -48,6 +51,13 @@ type Config struct {
 	Jitter time.Duration
 	// Features selects optional parts of the site; 0 is a plain site.
 	Features Features
+	// Generation is how many nightly change steps the site has been through
+	// (see "Generations and validators" in the package documentation): 0
+	// is the site as generated, and generation g applies steps 1..g to it,
+	// each changing, removing and moving a few normal pages and adding new
+	// ones. Hostile and robots sites have no generations. Values < 0 mean
+	// 0; values above MaxGeneration are clamped.
+	Generation int
 }
 
 func (c Config) withDefaults() Config {
@@ -61,6 +71,7 @@ func (c Config) withDefaults() Config {
 	c.Links = min(c.Links, MaxLinks)
 	c.Latency = max(c.Latency, 0)
 	c.Jitter = max(c.Jitter, 0)
+	c.Generation = min(max(c.Generation, 0), MaxGeneration)
 	return c
 }
 
@@ -157,6 +168,12 @@ type node struct {
 
 	enc encoding // how an HTML page's body is sent (Encoded feature)
 
+	// revision is the last generation step that changed the node's body
+	// (0: never); vclass is which validators a 200 sends (valNA: none and
+	// no conditional requests, as for every node of hostile sites).
+	revision int32
+	vclass   validatorClass
+
 	body  []byte // rendered body with the host holes left out
 	holes []hole
 	delay time.Duration
@@ -198,6 +215,10 @@ func delayFor(cfg Config, path string) time.Duration {
 
 // Config returns the site's configuration with defaults applied.
 func (s *Site) Config() Config { return s.cfg }
+
+// Generation returns the site's generation (Config.Generation with
+// defaults applied); 0 for hostile and robots sites.
+func (s *Site) Generation() int { return s.cfg.Generation }
 
 // Pages returns the number of normal HTML pages ("/" and /p/N) of a
 // generated site; 0 for hostile and robots sites.

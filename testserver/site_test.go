@@ -89,7 +89,8 @@ func TestConfigDefaults(t *testing.T) {
 }
 
 func TestTinySites(t *testing.T) {
-	for _, cfg := range []Config{{Pages: 1, Links: 1}, {Pages: 1, Links: 1, Features: AllFeatures}, {Pages: 2, Features: AllFeatures}} {
+	for _, cfg := range []Config{{Pages: 1, Links: 1}, {Pages: 1, Links: 1, Features: AllFeatures}, {Pages: 2, Features: AllFeatures},
+		{Pages: 1, Links: 1, Generation: 40}, {Pages: 3, Links: 1, Features: AllFeatures, Generation: 40}} {
 		s := New(cfg)
 		if s.Pages() != cfg.Pages {
 			t.Errorf("New(%+v).Pages() = %d", cfg, s.Pages())
@@ -142,12 +143,14 @@ func TestFeaturesString(t *testing.T) {
 		{AllFeatures, "all"},
 		{Robots | Query, "robots,query"},
 		{Robots | 1<<30, "robots,0x40000000"},
+		{Robots | Encoded, "robots,encoded"},
+		{AllFeatures | Encoded, "robots,files,redirects,errors,variants,external,decoys,markup,query,encoded"},
 	}
 	for _, tt := range tests {
 		if got := tt.in.String(); got != tt.want {
 			t.Errorf("Features(%d).String() = %q, want %q", uint32(tt.in), got, tt.want)
 		}
-		if tt.in&^AllFeatures != 0 {
+		if tt.in&^(AllFeatures|Encoded) != 0 {
 			continue
 		}
 		if back, err := ParseFeatures(tt.in.String()); err != nil || back != tt.in {

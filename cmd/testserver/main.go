@@ -3,7 +3,7 @@
 // crawl of it must produce.
 //
 //	testserver [--addr 127.0.0.1:8080] [--pages 100] [--links 10] [--seed 0]
-//	           [--latency 0] [--jitter 0] [--features all]
+//	           [--latency 0] [--jitter 0] [--features all] [--generation 0]
 //	testserver --site hostile [--fixtures all] [--latency 1s] [--drip 1s]
 //	           [--large-size 200000000] [--retry-after 2s] [--fail-first 2]
 //	testserver --site robots --robots MODE [--failures 2] [--crawl-delay 2s]
@@ -14,7 +14,19 @@
 // sites: slow, huge, redirecting, trapping, failing, malformed) or robots
 // (a small site whose robots.txt behaves as --robots says: rules, 404, 500,
 // 503, 429, hang, redirect, crawl-delay, agent, large, garbage). It serves
-// until SIGINT or SIGTERM, then shuts down gracefully. With --expect it
+// until SIGINT or SIGTERM, then shuts down gracefully.
+//
+// --generation N serves the generated site as it is after N nightly change
+// steps, for testing re-crawls: step k changes ~10% of the pages /p/i (a
+// new body, a link to a new page /new/k/i, sometimes one link fewer),
+// removes ~3% (404 or 410) and moves ~2% (301 to /renamed/i). Generation 0
+// is the site as generated; the same flags with another --generation give
+// the same site as it changed. Pages and files send validators (strong or
+// weak ETags, Last-Modified, some of them dishonest, some none) and answer
+// If-None-Match and If-Modified-Since as RFC 9110 says. Hostile and robots
+// sites ignore it.
+//
+// With --expect it
 // prints the absolute URLs a host-scoped crawl of "/" to DEPTH (with
 // --retries retries) must record, sorted, one per line, and exits. Exit
 // codes: 0 success, 1 the server could not run, 2 bad command line.
@@ -91,6 +103,7 @@ func parseArgs(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.cfg.Latency, "latency", 0, "delay of every HTML response; with --site hostile, of /slow/latency (0 = 1s)")
 	fs.DurationVar(&o.cfg.Jitter, "jitter", 0, "extra per-page delay in [0, jitter), fixed per path")
 	fs.StringVar(&features, "features", "all", "site features: all, none, or a list such as robots,redirects or all,-variants")
+	fs.IntVar(&o.cfg.Generation, "generation", 0, "serve the generated site after this many nightly change steps (changed, removed, moved and new pages), for re-crawl tests")
 	fs.IntVar(&o.expect, "expect", -1, "print the URLs a crawl of / to this `depth` must record, and exit")
 	fs.IntVar(&o.maxRedirects, "max-redirects", testserver.DefaultMaxRedirects, "redirect limit of the crawl --expect describes (0 = follow none)")
 	fs.IntVar(&o.retries, "retries", 0, "retries of the crawl --expect describes")
@@ -133,6 +146,8 @@ func parseArgs(args []string, stderr io.Writer) (options, error) {
 		return o, usagef("--pages must be in 1..%d, got %d", testserver.MaxPages, o.cfg.Pages)
 	case o.cfg.Links < 1 || o.cfg.Links > testserver.MaxLinks:
 		return o, usagef("--links must be in 1..%d, got %d", testserver.MaxLinks, o.cfg.Links)
+	case o.cfg.Generation < 0 || o.cfg.Generation > testserver.MaxGeneration:
+		return o, usagef("--generation must be in 0..%d, got %d", testserver.MaxGeneration, o.cfg.Generation)
 	case o.cfg.Latency < 0 || o.cfg.Jitter < 0:
 		return o, usagef("--latency and --jitter must not be negative")
 	case set["expect"] && o.expect < 0:
@@ -175,6 +190,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	default:
 		site = testserver.New(o.cfg)
 		what = fmt.Sprintf("%d pages", site.Pages())
+		if g := site.Generation(); g > 0 {
+			what += fmt.Sprintf(", generation %d", g)
+		}
 	}
 	if o.expect >= 0 {
 		return printExpect(site, o, stdout)

@@ -30,6 +30,8 @@ func TestExpect(t *testing.T) {
 			"http://127.0.0.1:8080", testserver.Config{Features: testserver.AllFeatures}, 0, 10},
 		{"few redirects", []string{"--expect", "3", "--max-redirects", "2", "--addr", "[::]:81"},
 			"http://[::1]:81", testserver.Config{Features: testserver.AllFeatures}, 3, 2},
+		{"generation", []string{"--pages", "300", "--generation", "3", "--expect", "3", "--addr", "127.0.0.1:9999"},
+			"http://127.0.0.1:9999", testserver.Config{Pages: 300, Features: testserver.AllFeatures, Generation: 3}, 3, 10},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -105,6 +107,9 @@ func TestBadCommandLine(t *testing.T) {
 		{"--retry-after", "-1s"},
 		{"--failures", "0"},
 		{"--retries", "-1"},
+		{"--generation", "-1"},
+		{"--generation", "100000"},
+		{"--generation", "x"},
 	}
 	for _, args := range tests {
 		var stdout, stderr strings.Builder
@@ -131,7 +136,7 @@ func TestHelp(t *testing.T) {
 	if code := exitCode(err, io.Discard); code != 0 {
 		t.Errorf("run(-h) = %v: exit code %d, want 0", err, code)
 	}
-	for _, want := range []string{"usage: testserver", "-addr", "-expect", "-features", "-site", "-fixtures", "-robots"} {
+	for _, want := range []string{"usage: testserver", "-addr", "-expect", "-features", "-site", "-fixtures", "-robots", "-generation"} {
 		if !strings.Contains(stderr.String(), want) {
 			t.Errorf("run(-h) stderr does not mention %q:\n%s", want, stderr.String())
 		}
@@ -263,5 +268,64 @@ func TestServeListenError(t *testing.T) {
 	}
 	if code := exitCode(err, &stderr); code != 1 || !strings.Contains(stderr.String(), "listen") {
 		t.Errorf("exit code %d, stderr %q; want 1 and the listen error", code, stderr.String())
+	}
+}
+
+// TestServeGeneration serves a later generation: a page it added answers,
+// and a page with a strong ETag answers 304 to it.
+func TestServeGeneration(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	stderr := &lineWriter{lines: make(chan string, 10)}
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"--addr", "127.0.0.1:0", "--pages", "200", "--generation", "2"}, io.Discard, stderr)
+	}()
+	var line string
+	select {
+	case line = <-stderr.lines:
+	case err := <-done:
+		t.Fatalf("run returned before serving: %v", err)
+	}
+	m := regexp.MustCompile(`^serving 200 pages, generation 2 at (http://127\.0\.0\.1:\d+)/$`).FindStringSubmatch(line)
+	if m == nil {
+		t.Fatalf("first stderr line %q, want serving 200 pages, generation 2 at http://127.0.0.1:PORT/", line)
+	}
+	site := testserver.New(testserver.Config{Pages: 200, Features: testserver.AllFeatures, Generation: 2})
+	var added string
+	for _, p := range site.Paths() {
+		if _, h, _, _ := site.Served(p); strings.HasPrefix(p, "/new/2/") && h.Get("Etag") != "" {
+			added = p
+			break
+		}
+	}
+	if added == "" {
+		t.Fatal("generation 2 added no page /new/2/... with an ETag")
+	}
+	resp, err := http.Get(m[1] + added)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	etag := resp.Header.Get("Etag")
+	if resp.StatusCode != 200 || etag == "" {
+		t.Fatalf("GET %s: %d with ETag %q, want 200 with one", added, resp.StatusCode, etag)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, m[1]+added, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("If-None-Match", etag)
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotModified {
+		t.Errorf("GET %s with If-None-Match %s: %d, want 304", added, etag, resp.StatusCode)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("run after cancel = %v, want nil", err)
 	}
 }
