@@ -68,7 +68,8 @@ func newCommitter(c *Crawler, fr frontier.Frontier, out RecordWriter) (committer
 		if !ok {
 			return nil, errors.New("crawler: a frontier that commits in batches needs a DurableWriter for the records")
 		}
-		return &groupCommit{c: c, batcher: batcher, out: durable}, nil
+		_, annotate := fr.(frontier.Annotator)
+		return &groupCommit{c: c, batcher: batcher, out: durable, annotate: annotate}, nil
 	case isExtender:
 		return newCompleteFirst(c, fr, out)
 	}
@@ -105,15 +106,21 @@ func ResumeCheckpoint(b frontier.Batcher) (Checkpoint, error) {
 // JSONL record), tells the observer and counts it, then releases it. A
 // result that only carries captures has no record.
 func (c *Crawler) write(res *Result) error {
+	_, err := c.writeRendered(res)
+	return err
+}
+
+// writeRendered is write, returning the record written (nil: none).
+func (c *Crawler) writeRendered(res *Result) (*store.Record, error) {
 	if err := c.writeWARC(res); err != nil {
 		res.release()
-		return err
+		return nil, err
 	}
 	var rec *store.Record
 	if res.recorded() && !res.silent {
 		rec = res.record()
 	}
-	return c.writeRecord(res, rec, nil)
+	return rec, c.writeRecord(res, rec, nil)
 }
 
 // writeRecord writes a result's record, rendered already (nil: the result
@@ -387,6 +394,9 @@ type groupCommit struct {
 	batcher frontier.Batcher
 	out     DurableWriter
 	batch   []frontier.Done
+	// annotate stores each record's Prior as its URL's annotation, on a
+	// frontier.Annotator.
+	annotate bool
 	// dirty is set when WARC records of capture-only results (robots.txt,
 	// retried attempts) were written since the last commit: they are
 	// committed with the next batch, or alone when in closes.
@@ -404,13 +414,23 @@ func (g *groupCommit) run(ctx, _ context.Context, in <-chan *Result) error {
 			return nil
 		}
 		for {
-			if res.recorded() {
+			recorded := res.recorded()
+			if recorded {
 				g.batch = append(g.batch, frontier.Done{Lease: res.lease, Children: res.children})
 			} else if len(res.captures) > 0 {
 				g.dirty = true
 			}
-			if err := g.c.write(res); err != nil {
+			rec, err := g.c.writeRendered(res)
+			if err != nil {
 				return err
+			}
+			if recorded && rec != nil && g.annotate {
+				// The history of the next generation, committed
+				// with the record (annotate.go).
+				d := &g.batch[len(g.batch)-1]
+				if d.Annotation, err = annotation(rec); err != nil {
+					return err
+				}
 			}
 			if len(g.batch) == maxBatch {
 				break

@@ -67,6 +67,7 @@ type Crawler struct {
 	// base is the depth of seeds in the frontier: sitemapLevels with
 	// Config.Sitemaps (sitemaps come first), 0 otherwise.
 	base     int
+	priors   priors // the previous generation's records; nil when none
 	sitemaps sitemapBudget
 	stats    struct{ records, errors, retries, bytes atomic.Int64 }
 	obs      observeState // observer hook and operator warnings (observe.go, warnings.go)
@@ -106,6 +107,7 @@ func New(cfg Config, fr frontier.Frontier, out RecordWriter, log *zap.Logger) (*
 	if cfg.Sitemaps {
 		c.base = sitemapLevels
 	}
+	c.priors = newPriors(cfg, fr)
 	if c.keep, err = parseKeepRules(cfg.Accept, cfg.Reject); err != nil {
 		return nil, err
 	}
@@ -125,6 +127,19 @@ func New(cfg Config, fr frontier.Frontier, out RecordWriter, log *zap.Logger) (*
 	}
 	c.pages, c.robotsCl = rt, newRobotsClient(rt)
 	c.observeClients()
+	if c.seeds, err = seedItems(cfg, c.base); err != nil {
+		return nil, err
+	}
+	for _, it := range c.seeds {
+		u, _ := url.Parse(it.URL) // parsed by seedItems
+		c.scope.allow(u)
+	}
+	return c, nil
+}
+
+// seedItems normalizes cfg's seeds into items of depth base.
+func seedItems(cfg Config, base int) ([]frontier.Item, error) {
+	var items []frontier.Item
 	for _, s := range cfg.Seeds {
 		norm, err := parser.Normalize(s)
 		if err != nil {
@@ -134,10 +149,38 @@ func New(cfg Config, fr frontier.Frontier, out RecordWriter, log *zap.Logger) (*
 		if err != nil {
 			return nil, fmt.Errorf("seed %q: %w", s, err)
 		}
-		c.scope.allow(u)
-		c.seeds = append(c.seeds, newItem(norm, u, c.base, "", 0))
+		items = append(items, newItem(norm, u, base, "", 0))
 	}
-	return c, nil
+	return items, nil
+}
+
+// StartItems returns what a crawl of cfg queues when generation gen
+// starts: the sitemap finders with Sitemaps, the seeds and, from the
+// second generation on, the gone sweep's sentinel (history.go). Run
+// queues them; a frontier.Annotator's NextGeneration takes them too, so
+// that a generation starts in one durable step.
+func StartItems(cfg Config, gen int) ([]frontier.Item, error) {
+	c := &Crawler{cfg: cfg}
+	if cfg.Sitemaps {
+		c.base = sitemapLevels
+	}
+	var err error
+	if c.seeds, err = seedItems(cfg, c.base); err != nil {
+		return nil, err
+	}
+	return c.startItems(gen), nil
+}
+
+// startItems is StartItems for the crawler's own seeds.
+func (c *Crawler) startItems(gen int) []frontier.Item {
+	add := c.seeds
+	if c.cfg.Sitemaps {
+		add = append(sitemapFinders(c.seeds), c.seeds...)
+	}
+	if it, ok := c.sweepItem(gen); ok {
+		add = append(add, it)
+	}
+	return add
 }
 
 // Stats returns the crawl's totals so far. Safe to call during Run.
@@ -174,14 +217,7 @@ func (c *Crawler) Run(ctx context.Context) error {
 	if c.ownTr != nil {
 		defer c.ownTr.CloseIdleConnections()
 	}
-	add := c.seeds
-	if c.cfg.Sitemaps {
-		add = append(sitemapFinders(c.seeds), c.seeds...)
-	}
-	if it, ok := c.sweepItem(); ok {
-		add = append(add, it)
-	}
-	if _, err := c.fr.Add(ctx, add...); err != nil {
+	if _, err := c.fr.Add(ctx, c.startItems(c.generation())...); err != nil {
 		return fmt.Errorf("add seeds: %w", err)
 	}
 

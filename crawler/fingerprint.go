@@ -58,7 +58,7 @@ func (c Config) Fingerprint() []byte {
 		fmt.Fprintf(h, "sitemap-since=%s\n", c.SitemapSince.UTC().Format(time.RFC3339Nano))
 	}
 	if c.Since != nil {
-		fmt.Fprintf(h, "since=%d\n", c.Since.generation)
+		fmt.Fprintf(h, "since=%d\n", c.Since.gen)
 	}
 	if c.ChangesOnly {
 		fmt.Fprintf(h, "changes-only=true\n")

@@ -1,10 +1,13 @@
 package crawler
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
 	"time"
+
+	"go.uber.org/zap"
 
 	"github.com/crawl-dev/crawl/frontier"
 	"github.com/crawl-dev/crawl/parser"
@@ -39,16 +42,18 @@ type Prior struct {
 	Check        bool
 	Depth        int
 	Parent       string
-	Gone         bool // recorded as gone: absent from that crawl
+	Gone         bool // recorded as gone: no longer reached in that crawl
+	Generation   int  // the generation that recorded it
+	FetchedAt    time.Time
 }
 
 // History is the records of a previous crawl by dedup key, read by
 // LoadHistory (crawl --since FILE). It is read-only once loaded: safe for
 // concurrent use.
 type History struct {
-	generation int
-	byKey      map[string]*Prior
-	order      []string // keys in the order of the file, for the gone sweep
+	gen   int // the previous crawl's generation
+	byKey map[string]*Prior
+	order []string // keys in the order of the file, for the gone sweep
 }
 
 // maxHistoryRecords bounds how many records LoadHistory keeps.
@@ -69,7 +74,7 @@ func LoadHistory(path string) (*History, error) {
 			h.order = append(h.order, key)
 		}
 		h.byKey[key] = p
-		h.generation = max(h.generation, r.Generation, 1)
+		h.gen = max(h.gen, r.Generation, 1)
 		return nil
 	})
 	if err != nil {
@@ -85,7 +90,10 @@ func priorOf(r *store.Record) *Prior {
 		ContentType: r.ContentType, Title: r.Title,
 		ETag: r.ETag, LastModified: r.LastModified, Fingerprint: r.Fingerprint,
 		Links: r.Links, NoFollow: r.NoFollow, Check: r.Check,
-		Depth: r.Depth, Parent: r.Parent, Gone: r.Change == ChangeGone,
+		Depth: r.Depth, Parent: r.Parent, Generation: r.Generation,
+		FetchedAt: r.FetchedAt,
+		// A URL no longer reached; a 404 is gone too, but was fetched.
+		Gone: r.Change == ChangeGone && r.Status == 0 && r.Attempts == 0,
 	}
 	if p.Status == http.StatusNotModified {
 		p.Status = http.StatusOK
@@ -97,25 +105,54 @@ func priorOf(r *store.Record) *Prior {
 }
 
 // Generation is the previous crawl's generation number.
-func (h *History) Generation() int { return h.generation }
+func (h *History) Generation() int { return h.gen }
 
 // Len is the number of URLs the history holds.
 func (h *History) Len() int { return len(h.byKey) }
 
-// prior returns what the previous crawl recorded of it; nil when nothing.
+// priors is where the crawler finds the previous generation's records:
+// a History (Config.Since) or the annotations of a frontier.Annotator.
+type priors interface {
+	// prior returns the last record of the URL with dedup key key from an
+	// earlier generation; nil when none.
+	prior(ctx context.Context, key string) (*Prior, error)
+	// generation is the number of this crawl's generation.
+	generation() int
+	// sweep calls fn with the URLs that earlier generations recorded and
+	// that are not yet recorded in this one, gone ones left out.
+	sweep(ctx context.Context, fn func(key string, p *Prior)) error
+}
+
+func (h *History) prior(_ context.Context, key string) (*Prior, error) { return h.byKey[key], nil }
+func (h *History) generation() int                                     { return h.gen + 1 }
+func (h *History) sweep(_ context.Context, fn func(string, *Prior)) error {
+	for _, key := range h.order {
+		fn(key, h.byKey[key])
+	}
+	return nil
+}
+
+// prior returns what an earlier generation recorded of it; nil when
+// nothing, or when the lookup failed (the URL is then fetched in full, as
+// if new: a failure costs bytes, not a wrong label... but it is logged).
 func (c *Crawler) prior(it *frontier.Item) *Prior {
-	if c.cfg.Since == nil {
+	if c.priors == nil {
 		return nil
 	}
-	return c.cfg.Since.byKey[it.DedupKey()]
+	p, err := c.priors.prior(context.Background(), it.DedupKey())
+	if err != nil {
+		c.log.Warn("cannot read the previous record of a URL; fetching it in full", zap.String("url", it.URL), zap.Error(err))
+		return nil
+	}
+	return p
 }
 
 // generation is the number of this crawl's generation.
 func (c *Crawler) generation() int {
-	if c.cfg.Since == nil {
+	if c.priors == nil {
 		return 1
 	}
-	return c.cfg.Since.generation + 1
+	return c.priors.generation()
 }
 
 // setConditional asks for the URL only if it changed since the previous
@@ -220,9 +257,10 @@ func same(ok bool) string {
 // through the frontier like any URL, so each gets exactly one record.
 const sweepKey = "\x00gone sweep"
 
-// sweepItem returns the sentinel, or false when there is no history.
-func (c *Crawler) sweepItem() (frontier.Item, bool) {
-	if c.cfg.Since == nil || len(c.seeds) == 0 {
+// sweepItem returns the sentinel of generation gen, or false in the
+// first generation, which has no history.
+func (c *Crawler) sweepItem(gen int) (frontier.Item, bool) {
+	if gen < 2 || len(c.seeds) == 0 {
 		return frontier.Item{}, false
 	}
 	return frontier.Item{
@@ -237,15 +275,20 @@ func (c *Crawler) sweepItem() (frontier.Item, bool) {
 func (c *Crawler) sweep(l *frontier.Lease) outcome {
 	res := c.newResult(l, nil, time.Now())
 	res.silent = true
-	for _, key := range c.cfg.Since.order {
-		p := c.cfg.Since.byKey[key]
+	err := c.priors.sweep(context.Background(), func(key string, p *Prior) {
 		if p.Gone || p.Check {
-			continue
+			return
 		}
 		res.children = append(res.children, frontier.Item{
 			URL: p.URL, Key: key, Host: sweepKey + key,
 			Depth: l.Item.Depth + 1, Mode: modeGone,
 		})
+	})
+	if err != nil {
+		// Without the sweep the generation would end with gone URLs
+		// unrecorded: try again, as for any failure of the frontier.
+		c.log.Warn("cannot list the previous generation's URLs; retrying the gone sweep", zap.Error(err))
+		return outcome{requeue: true, wait: time.Second}
 	}
 	return outcome{res: res.done()}
 }

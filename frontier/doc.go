@@ -120,6 +120,12 @@
 //     succeeded.
 //   - neither: write the record, then Complete.
 //
+// Annotator (frontier/disk) keeps one opaque value per dedup key across
+// the generations of a crawl that is run again after it finished (nightly
+// re-crawls): CompleteBatch stores a Done's Annotation with its
+// completion, and NextGeneration forgets the seen-set, the counters and
+// the checkpoint and queues the seeds again.
+//
 // RobotsStore (frontier/redis) shares robots.txt between processes. A
 // wrapper around a frontier (logging, metrics) must forward every optional
 // interface of the frontier it wraps: one that hides Extend switches a

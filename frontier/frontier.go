@@ -19,6 +19,10 @@ var ErrStaleLease = errors.New("frontier: lease is no longer held")
 // ErrClosed is returned by every method called after Close.
 var ErrClosed = errors.New("frontier: closed")
 
+// ErrNotFinished is returned by Annotator.NextGeneration while the current
+// generation still has items queued or leased.
+var ErrNotFinished = errors.New("frontier: crawl not finished")
+
 // Item is one URL to fetch together with what the crawler needs to know about
 // how it was reached. The frontier treats URL, Host and Key as opaque strings:
 // the crawler normalizes URLs and derives hosts and dedup keys before adding.
@@ -143,6 +147,10 @@ type Frontier interface {
 type Done struct {
 	Lease    Lease
 	Children []Item
+	// Annotation, when not nil, is stored by an Annotator frontier under
+	// the lease item's dedup key, in the same atomic step as the
+	// completion. Other frontiers ignore it.
+	Annotation []byte
 }
 
 // Batcher is implemented by persistent frontiers that commit many
@@ -159,6 +167,36 @@ type Batcher interface {
 	CompleteBatch(ctx context.Context, done []Done, checkpoint []byte) (added int, err error)
 	// Checkpoint returns the last committed checkpoint (nil if none).
 	Checkpoint() []byte
+}
+
+// Annotator is implemented by persistent frontiers that keep, per dedup
+// key, one opaque value that outlives the crawl's generations
+// (frontier/disk): the crawler's memory of a URL from one re-crawl to the
+// next. Values are written by CompleteBatch (Done.Annotation).
+//
+// A generation is one run of a crawl from its seeds to its end. Running a
+// finished crawl again starts the next one with NextGeneration: the URLs
+// may be queued again, and the annotations written in earlier generations
+// (validators, fingerprints, the generation a URL was last recorded in)
+// tell the crawler what it knew of each.
+type Annotator interface {
+	// Generation is the number of the current generation: 1 for a new
+	// state, incremented by NextGeneration.
+	Generation() int
+	// Annotation returns a copy of the value stored for key; nil when none.
+	Annotation(ctx context.Context, key string) ([]byte, error)
+	// Annotations calls fn for every stored key and value, in key order,
+	// and stops at fn's first error, which it returns. fn must not call
+	// the frontier. The value is only valid during the call.
+	Annotations(ctx context.Context, fn func(key string, value []byte) error) error
+	// NextGeneration starts the next generation of a finished crawl in
+	// one durable step: it forgets the seen-set, the done count and the
+	// checkpoint (annotations and SetHostDelay overrides stay), increments
+	// the generation, and queues items (the seeds) as Add would. It fails
+	// with ErrNotFinished while anything is queued or leased. checkpoint
+	// is the new generation's initial checkpoint, stored in the same step;
+	// nil means none (Batcher.Checkpoint then returns nil).
+	NextGeneration(ctx context.Context, items []Item, checkpoint []byte) error
 }
 
 // Extender is implemented by frontiers whose leases expire unless renewed:

@@ -30,6 +30,8 @@ type options struct {
 	quiet           bool    // no summary, no automatic progress line
 	state           string  // --state DIR
 	resumed         bool    // the --state crawl had committed records before this run
+	resumedInto     string  // the output of the generation resumed, when --out names another
+	generation      int     // the --state generation this run started; 0 when it resumed one
 	report          string  // --report FILE
 	metrics         string  // --metrics ADDR
 	failOnErrorRate float64 // 0 = off
@@ -84,7 +86,7 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.Func("include", "follow only links matching `RE` (repeatable; any may match)", regexpList(&c.Include))
 	fs.Func("exclude", "never follow links matching `RE` (repeatable)", regexpList(&c.Exclude))
 	fs.StringVar(&o.since, "since", "", "the previous crawl's output `FILE` (JSONL, plain or .gz): ask for its pages with their validators (If-None-Match, If-Modified-Since), follow a 304's previous links, label every record's change, and add a gone record for each of its URLs not reached")
-	fs.BoolVar(&c.ChangesOnly, "changes-only", false, "with --since, write only the records whose change is not unchanged")
+	fs.BoolVar(&c.ChangesOnly, "changes-only", false, "with --since or --state, write only the records whose change is not unchanged")
 	fs.StringVar(&o.state, "state", "", "keep the crawl's state in `DIR`: rerunning with the same DIR resumes it (needs --out FILE)")
 	fs.StringVar(&o.frontier, "frontier", "memory", "where the crawl's queue and seen-set live: memory, or `URL` redis://HOST:PORT/DB to share one crawl between processes (see --crawl-id)")
 	fs.StringVar(&o.crawlID, "crawl-id", "", "with --frontier redis://, the shared crawl's `NAME`: every process of a crawl gives the same one")
@@ -237,8 +239,8 @@ func parseArgs(args []string, stdin io.Reader) (*options, error) {
 // loadSince reads the --since file into the crawl's history.
 func (o *options) loadSince() error {
 	switch {
-	case o.since == "" && o.cfg.ChangesOnly:
-		return usagef("--changes-only needs --since FILE")
+	case o.since == "" && o.state == "" && o.cfg.ChangesOnly:
+		return usagef("--changes-only needs --since FILE or --state DIR")
 	case o.since == "":
 		return nil
 	case o.state != "":

@@ -146,12 +146,14 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		o.cfg.Save = saveDir
 	}
 	fr, out, err := openCrawl(ctx, o, stdout)
-	if errors.Is(err, errFinished) {
-		fmt.Fprintf(stderr, "crawl: the crawl in --state %s has already finished; nothing to do\n", o.state)
-		return discard(repFile)
-	}
 	if err != nil {
 		return errors.Join(err, discard(repFile))
+	}
+	switch {
+	case o.generation > 0:
+		log.Info("starting the next generation of the --state crawl", zap.Int("generation", o.generation), zap.String("out", o.out))
+	case o.resumedInto != "":
+		log.Info("resuming an unfinished generation into its own output, not --out", zap.String("out", o.out))
 	}
 	agg := report.New(o.cfg.Extract.Names()...)
 	o.cfg.Observer = agg
@@ -191,7 +193,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = runErr
 	case closeErr != nil:
 		err = fmt.Errorf("close output: %w", closeErr)
-	case rep.RecordsByStatusClass[report.Class2xx.String()] == 0 && o.frontier == "memory" && !o.resumed &&
+	case rep.RecordsByStatusClass[report.Class2xx.String()] == 0 && rep.NotModified == 0 && o.frontier == "memory" && !o.resumed &&
 		(o.cfg.MaxPages == 0 || rep.Records < int64(o.cfg.MaxPages)):
 		// A process of a shared crawl, or a resumed one, may have had
 		// nothing left to fetch, and one stopped by --max-pages did not

@@ -29,13 +29,10 @@ type lockedError struct{ err error }
 func (e lockedError) Error() string { return e.err.Error() }
 func (e lockedError) Unwrap() error { return e.err }
 
-// errFinished says the crawl of a --state directory had already finished.
-var errFinished = errors.New("finished")
-
 // openCrawl opens the frontier and the output the command line asks for:
 // in memory with a fresh output, or, with --state, the persistent frontier
-// in DIR and the output cut back to the last committed record. It returns
-// errFinished (and nothing to close) when that crawl had already finished.
+// in DIR and the output of its generation cut back to the last committed
+// record; when that crawl had finished, its next generation starts.
 func openCrawl(ctx context.Context, o *options, stdout io.Writer) (frontier.Frontier, *store.Writer, error) {
 	kind, err := parseFrontier(o.frontier)
 	if err != nil {
@@ -82,12 +79,16 @@ func openCrawl(ctx context.Context, o *options, stdout io.Writer) (frontier.Fron
 	case errors.Is(err, disk.ErrLocked):
 		return nil, nil, lockedError{fmt.Errorf("--state %s is in use by another crawl that is still running", o.state)}
 	case errors.Is(err, disk.ErrMismatch):
-		return nil, nil, usagef("--state %s belongs to another crawl (other seeds, --depth, --max-pages, --scope, --include, --exclude, --max-url-length, --max-repeats, --max-host-pages, --max-redirects, --max-body, --ignore-robots, --user-agent name, --accept, --reject, --save, --warc, --out, --extract, --require-field, --anchors, --check-links, --allow-private, --sitemaps or --sitemap-since); use a new directory", o.state)
+		return nil, nil, usagef("--state %s belongs to another crawl (other seeds, --depth, --max-pages, --scope, --include, --exclude, --max-url-length, --max-repeats, --max-host-pages, --max-redirects, --max-body, --ignore-robots, --user-agent name, --accept, --reject, --save, --warc, --extract, --require-field, --anchors, --check-links, --allow-private, --sitemaps or --sitemap-since); use a new directory", o.state)
 	case err != nil:
 		return nil, nil, usagef("--state %s: %v", o.state, err)
 	}
 	if fr.Finished() {
-		return nil, nil, errors.Join(errFinished, fr.Close())
+		if err := nextGeneration(ctx, o, fr); err != nil {
+			return nil, nil, errors.Join(err, fr.Close())
+		}
+	} else if err := resumeOutput(o); err != nil {
+		return nil, nil, errors.Join(usageError{err}, fr.Close())
 	}
 	cp, err := crawler.ResumeCheckpoint(fr)
 	if err == nil {
@@ -104,6 +105,72 @@ func openCrawl(ctx context.Context, o *options, stdout io.Writer) (frontier.Fron
 		}
 	}
 	return nil, nil, errors.Join(usageError{err}, fr.Close())
+}
+
+// outputFile, in a --state directory, names the output of the current
+// generation: a resumed generation goes on writing there, whatever --out
+// says now (a cron job names each night's output by its date).
+const outputFile = "output"
+
+// nextGeneration starts the next generation of a finished --state crawl:
+// its output is named first, then the frontier forgets what it has seen
+// and queues the seeds again, in one durable step. A kill in between
+// leaves the crawl finished, and the next run starts the generation again.
+func nextGeneration(ctx context.Context, o *options, fr *disk.Disk) error {
+	out, err := filepath.Abs(o.out)
+	if err != nil {
+		return usagef("--out %s: %v", o.out, err)
+	}
+	items, err := crawler.StartItems(o.cfg, fr.Generation()+1)
+	if err != nil {
+		return usageError{err}
+	}
+	if err := writeOutputName(o.state, out); err != nil {
+		return err
+	}
+	if err := fr.NextGeneration(ctx, items, nil); err != nil {
+		return fmt.Errorf("--state %s: start generation %d: %w", o.state, fr.Generation()+1, err)
+	}
+	o.generation = fr.Generation()
+	return nil
+}
+
+// resumeOutput points o.out at the output of the generation being
+// resumed, when the state names one.
+func resumeOutput(o *options) error {
+	b, err := os.ReadFile(filepath.Join(o.state, outputFile))
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		// A state made before outputs were named: its output is --out.
+		out, err := filepath.Abs(o.out)
+		if err != nil {
+			return fmt.Errorf("--out %s: %w", o.out, err)
+		}
+		return writeOutputName(o.state, out)
+	case err != nil:
+		return fmt.Errorf("--state %s: %w", o.state, err)
+	}
+	name := strings.TrimSuffix(string(b), "\n")
+	if !filepath.IsAbs(name) {
+		return fmt.Errorf("--state %s: %s does not name an absolute path", o.state, outputFile)
+	}
+	if abs, err := filepath.Abs(o.out); err != nil || abs != name {
+		o.resumedInto = name
+	}
+	o.out = name
+	return nil
+}
+
+// writeOutputName makes out the named output of the state dir, durably.
+func writeOutputName(dir, out string) error {
+	p := filepath.Join(dir, outputFile)
+	if err := writeSynced(p+".tmp", []byte(out+"\n")); err != nil {
+		return fmt.Errorf("--state %s: %w", dir, err)
+	}
+	if err := os.Rename(p+".tmp", p); err != nil {
+		return fmt.Errorf("--state %s: %w", dir, err)
+	}
+	return nil
 }
 
 // removeTemporary makes this --state crawl the owner of what it saves
@@ -198,17 +265,14 @@ func resumeWARC(o *options, cp *warc.Checkpoint) error {
 }
 
 // fingerprint identifies a crawl: what decides which URLs it records
-// (crawler.Config.Fingerprint) and where (the absolute --out and --warc
-// paths).
+// (crawler.Config.Fingerprint) and the absolute --warc path. The --out
+// path is not part of it: each generation may write another file
+// (outputFile).
 // Resuming with another fingerprint is refused; flags that only change how
 // fast or how politely it goes may differ between runs.
 func fingerprint(o *options) ([]byte, error) {
-	out, err := filepath.Abs(o.out)
-	if err != nil {
-		return nil, fmt.Errorf("--out %s: %w", o.out, err)
-	}
 	h := sha256.New()
-	fmt.Fprintf(h, "out=%q\nconfig=%x\n", out, o.cfg.Fingerprint())
+	fmt.Fprintf(h, "config=%x\n", o.cfg.Fingerprint())
 	if o.warc != "" {
 		// The WARC output is opened after the state (it is cut back to
 		// the state's checkpoint), so the Config does not hold it yet.

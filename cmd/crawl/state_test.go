@@ -179,12 +179,6 @@ finished:
 	}
 	t.Logf("%d kills, %d refetches, %d records", kills, refetched, len(seen))
 
-	// Running it again says it is finished and fetches nothing.
-	before := cs.served.Load()
-	code, _, stderr := runCLI(t, context.Background(), "", args...)
-	if code != exitOK || !strings.Contains(stderr, "already finished") || cs.served.Load() != before {
-		t.Errorf("rerun of a finished crawl: exit %d, stderr %q, %d requests", code, stderr, cs.served.Load()-before)
-	}
 }
 
 // TestStateLockedAndInterrupted runs a crawl in a child process; a second

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -74,6 +75,7 @@ type Aggregator struct {
 
 	changes    [len(changeLabels)]atomic.Int64 // records by change label
 	generation atomic.Int64                    // the records' generation
+	unmodified atomic.Int64                    // 304 records
 
 	fields     []string       // --extract names, for coverage
 	fieldHits  []atomic.Int64 // HTML 2xx records with fields[i]
@@ -159,6 +161,9 @@ func (a *Aggregator) ObserveRecord(r *store.Record, kind crawler.ErrorKind) {
 		}
 	}
 	a.generation.Store(int64(r.Generation))
+	if r.Status == http.StatusNotModified {
+		a.unmodified.Add(1)
+	}
 	if len(a.fields) > 0 && ClassOf(r.Status) == Class2xx && isHTML(r.ContentType) {
 		a.fieldPages.Add(1)
 		for i, name := range a.fields {
@@ -200,6 +205,7 @@ type Snapshot struct {
 	FieldHits      []int64                         // of them, those with each field of New
 	Changes        [len(changeLabels)]int64        // records by changeLabels
 	Generation     int64                           // the generation of the last record
+	NotModified    int64                           // records with status 304
 }
 
 // changeLabels are the values of store.Record.Change, in report order.
@@ -231,6 +237,7 @@ func (a *Aggregator) Snapshot() Snapshot {
 		s.Changes[i] = a.changes[i].Load()
 	}
 	s.Generation = a.generation.Load()
+	s.NotModified = a.unmodified.Load()
 	s.FieldPages = a.fieldPages.Load()
 	for i := range a.fieldHits {
 		s.FieldHits = append(s.FieldHits, a.fieldHits[i].Load())

@@ -87,6 +87,10 @@ type Report struct {
 	// first crawl, whose records are all new.
 	Generation int64            `json:"generation,omitempty"`
 	Changes    map[string]int64 `json:"changes,omitempty"`
+	// NotModified counts the records with status 304: pages the server
+	// said had not changed since the previous generation (they count as
+	// 3xx in RecordsByStatusClass).
+	NotModified int64 `json:"not_modified,omitempty"`
 }
 
 // LinkChecks counts link check records: all of them, and those whose
@@ -195,6 +199,7 @@ func (a *Aggregator) Report(start, end time.Time) *Report {
 	}
 	if s.Generation > 1 {
 		r.Generation = s.Generation
+		r.NotModified = s.NotModified
 		r.Changes = make(map[string]int64, len(changeLabels))
 		for i, l := range changeLabels {
 			r.Changes[l] = s.Changes[i]

@@ -12,8 +12,11 @@ import (
 // contiguous key range:
 //
 //	m<name>                          meta: magic, version, fingerprint,
-//	                                 counters, checkpoint, epoch
+//	                                 counters, checkpoint, epoch, generation
+//	a<dedup key>                     annotation (Done.Annotation), kept
+//	                                 across generations
 //	s<dedup key>                     seen-set (exact: the whole key), empty value
+//	                                 of the current generation
 //	q<uvarint len><host><depth><seq> queued item; depth and seq are 8 bytes
 //	                                 big-endian, so one host's queue is one
 //	                                 range, ordered by depth, then FIFO
@@ -21,13 +24,17 @@ import (
 //	d<host>                          SetHostDelay override, uvarint ns
 //
 // A seen key is the dedup key itself: the crawler's keys are URLs, which
-// start with scheme and host, so one host's seen keys sit together.
+// start with scheme and host, so one host's seen keys sit together. The
+// annotations sit apart from the seen-set so that NextGeneration forgets
+// the seen-set with one range deletion of the s range. A state without the
+// generation key (written before generations existed) is in generation 1.
 const (
-	prefixMeta  = 'm'
-	prefixSeen  = 's'
-	prefixQueue = 'q'
-	prefixLease = 'l'
-	prefixDelay = 'd'
+	prefixMeta       = 'm'
+	prefixAnnotation = 'a'
+	prefixSeen       = 's'
+	prefixQueue      = 'q'
+	prefixLease      = 'l'
+	prefixDelay      = 'd'
 )
 
 var (
@@ -37,6 +44,7 @@ var (
 	keyCounters    = []byte("mcounters")
 	keyCheckpoint  = []byte("mcheckpoint")
 	keyEpoch       = []byte("mepoch")
+	keyGeneration  = []byte("mgeneration")
 )
 
 // magic marks a Pebble store as a frontier's.
@@ -58,6 +66,11 @@ func rangeOf(prefix byte) (lower, upper []byte) {
 
 func seenKey(dst []byte, key string) []byte {
 	dst = append(dst, prefixSeen)
+	return append(dst, key...)
+}
+
+func annotationKey(dst []byte, key string) []byte {
+	dst = append(dst, prefixAnnotation)
 	return append(dst, key...)
 }
 
@@ -179,7 +192,8 @@ func decodeCounters(b []byte) (counters, error) {
 	return c, nil
 }
 
-// decodeUint decodes a value that is one uvarint (version, epoch, delay).
+// decodeUint decodes a value that is one uvarint (version, epoch,
+// generation, delay).
 func decodeUint(b []byte) (uint64, error) {
 	v, n := binary.Uvarint(b)
 	if n <= 0 || n != len(b) {

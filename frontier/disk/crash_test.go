@@ -68,12 +68,19 @@ func TestCrash(t *testing.T) {
 	}
 }
 
-// runAndKill starts the child, kills it once it has acknowledged n
-// operations (or after 10 s) and returns its acknowledgement lines.
+// runAndKill starts the child of TestCrash, kills it once it has
+// acknowledged n operations (or after 10 s) and returns its
+// acknowledgement lines.
 func runAndKill(t *testing.T, dir string, n int) (lines []string, stderr string) {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestCrash$")
-	cmd.Env = append(os.Environ(), crashChildEnv+"="+dir)
+	return runAndKillCmd(t, exec.Command(os.Args[0], "-test.run=^TestCrash$"), crashChildEnv+"="+dir, n)
+}
+
+// runAndKillCmd is runAndKill for the child process cmd, started with env
+// ("NAME=value") added to the environment.
+func runAndKillCmd(t *testing.T, cmd *exec.Cmd, env string, n int) (lines []string, stderr string) {
+	t.Helper()
+	cmd.Env = append(os.Environ(), env)
 	var errBuf bytes.Buffer
 	cmd.Stderr = &errBuf
 	out, err := cmd.StdoutPipe()

@@ -66,7 +66,10 @@ type Options struct {
 // links found on its page.
 type Done = frontier.Done
 
-var _ frontier.Batcher = (*Disk)(nil)
+var (
+	_ frontier.Batcher   = (*Disk)(nil)
+	_ frontier.Annotator = (*Disk)(nil)
+)
 
 // Disk is a Frontier whose queue and seen-set live in a Pebble store in one
 // directory; only the scheduling state (hosts with queued work, due times,
@@ -77,9 +80,12 @@ type Disk struct {
 	db     *pebble.DB
 	lock   io.Closer
 	noSync bool
+	// policy is Open's, for the scheduler NextGeneration starts afresh.
+	policy frontier.Policy
 
-	// ops counts the calls waiting for a WAL sync without d.mu; Close
-	// waits for them before closing the store.
+	// ops counts the calls using the store without d.mu (waiting for a
+	// WAL sync, iterating the annotations); Close waits for them before
+	// closing the store.
 	ops sync.WaitGroup
 	// synced is the count of applied writes known to be on disk.
 	synced atomic.Uint64
@@ -95,6 +101,10 @@ type Disk struct {
 	s          *sched.Scheduler[span]
 	seen, done int
 	checkpoint []byte
+	// generation is the current generation (Annotator); epoch counts the
+	// Opens and generations, and numbers their lease IDs apart.
+	generation int
+	epoch      uint64
 	// applied counts the writes applied since Open.
 	applied uint64
 	// kbuf and vbuf are scratch space for keys and values.
@@ -126,7 +136,8 @@ func Open(dir string, p frontier.Policy, opts Options) (*Disk, error) {
 		dir:    dir,
 		lock:   lock,
 		noSync: opts.NoSync,
-		s:      sched.New[span](p.MaxInflight, p.Delay, false),
+		policy: p,
+		s:      newScheduler(p),
 	}
 	if err := d.open(opts); err != nil {
 		if d.db != nil {
@@ -136,6 +147,13 @@ func Open(dir string, p frontier.Policy, opts Options) (*Disk, error) {
 		return nil, fmt.Errorf("open frontier state %s: %w", dir, err)
 	}
 	return d, nil
+}
+
+// newScheduler returns the empty scheduling state of a Disk enforcing p:
+// strict breadth-first order, no lookahead (links held back in memory
+// would be lost in a crash).
+func newScheduler(p frontier.Policy) *sched.Scheduler[span] {
+	return sched.New[span](p.MaxInflight, p.Delay, false)
 }
 
 // open opens the store, checks its metadata and rebuilds the scheduling
@@ -157,8 +175,9 @@ func (d *Disk) open(opts Options) error {
 }
 
 // Finished tells whether the crawl is over: nothing is queued or leased and
-// at least one URL is done. Right after Open it tells whether the stored
-// crawl had already completed.
+// at least one URL is done in the current generation. Right after Open it
+// tells whether the stored crawl had already completed; NextGeneration
+// then starts it again.
 func (d *Disk) Finished() bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()

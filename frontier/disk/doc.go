@@ -9,8 +9,9 @@
 // store (dir/db). The store holds the seen-set (every dedup key, exactly:
 // no hash, no Bloom filter standing in for it), the per-host FIFO queues,
 // the items leased but not yet completed, the SetHostDelay overrides, the
-// seen and done counters, the crawl's metadata and the caller's checkpoint
-// (key layout in codec.go). Memory holds only the scheduling state, in
+// seen and done counters, the crawl's metadata and the caller's checkpoint,
+// and the caller's annotation of each URL, kept across generations (key
+// layout in codec.go). Memory holds only the scheduling state, in
 // the scheduler the memory backend uses too (frontier/internal/sched): the
 // hosts with queued or leased work (name, due time, in-flight count and,
 // per depth, how many items are queued and the sequence number of the
@@ -22,7 +23,9 @@
 // The semantics are the memory backend's, and the frontiertest suite checks
 // them: breadth-first gating by depth, per-host FIFO within a depth, Retry
 // to the front, MaxInflight, Delay, SetHostDelay, ErrDone, ErrStaleLease,
-// and, with Options.Batcher, CompleteBatch and Checkpoint.
+// and the optional interfaces a Disk implements: frontier.Batcher
+// (CompleteBatch and Checkpoint) and frontier.Annotator (annotations and
+// generations).
 //
 // # Durability
 //
@@ -61,6 +64,42 @@
 // still leased, so Open queued them again: nothing is lost and nothing is
 // written twice. Batching is also what makes a durable crawl fast: one
 // fsync per batch instead of one per page (figures below).
+//
+// # Generations
+//
+// A crawl run again with the same state directory after it finished
+// (Finished is true) starts its next generation: a nightly re-crawl. The
+// Disk is a frontier.Annotator:
+//
+//   - Generation numbers them: 1 for a new state (and for a state written
+//     before generations existed, which has no generation key), one more
+//     after each NextGeneration.
+//   - CompleteBatch stores each Done.Annotation under the dedup key of its
+//     lease's item (key a<dedup key>), in the completion's transaction:
+//     the crawler's memory of the URL (validators, body fingerprint,
+//     outlinks, the generation it was last recorded in), opaque here. Nil
+//     leaves the stored value; an empty one stores an empty value; one
+//     over MaxAnnotation (1 MiB) fails the batch with
+//     ErrAnnotationTooLarge. Annotation reads one; Annotations lists them
+//     in key order from a snapshot, without holding the Disk's lock.
+//     Annotations are never deleted: a URL not seen again keeps its last
+//     one (the generation the crawler wrote into it says how old it is).
+//   - NextGeneration(ctx, seeds, checkpoint), refused with
+//     frontier.ErrNotFinished while anything is queued or leased, writes
+//     one synced batch: a range deletion of the whole seen-set, the reset
+//     counters, the new checkpoint (or its deletion), the generation and
+//     epoch, and the seeds' seen and queue keys, which follow the range
+//     deletion in the batch and so survive it. A crash leaves the old
+//     generation finished or the new one started, never a mix. The
+//     scheduling state starts afresh, as Open builds it: the SetHostDelay
+//     overrides are reloaded and every host is due at once; lease IDs come
+//     from the new epoch, so a lease of the old generation is stale.
+//
+// The range deletion costs the same for ten keys or ten million, and does
+// not slow later seen lookups: the Bloom filters still answer for keys
+// never seen, an old key is found dead under the deletion's tombstone, and
+// Pebble drops the tables the deletion covers whole in delete-only
+// compactions, without rewriting them (figures under Benchmark).
 //
 // # Metadata and errors
 //
@@ -122,4 +161,24 @@
 // medians): 5,100 single Completes a second, 20,000 a second from 8
 // goroutines sharing fsyncs, and 277,000 URLs a second in CompleteBatches
 // of 100.
+//
+// TestMillionGeneration (same flag) starts the next generation of a
+// finished state of 1,000,000 compacted seen keys (12 MB), then adds
+// 1,000,000 URLs in Adds of 100 without fsync, and the same URLs again
+// (every lookup a hit), against the same Adds on a fresh state:
+//
+//	/tmp/disk.test -test.run '^TestMillionGeneration$' -test.v -million
+//
+// NextGeneration took 0.5 to 3 ms (durable, one fsync included) in four
+// runs; the store was 4.9 MB after its Close (the seen-set's tables
+// dropped) and 4 KB after one more Open and Close. Adds, in URLs/s, of two
+// runs on the loaded 2-core machine, where runs differ by 30%:
+//
+//	state                       new URLs        seen URLs
+//	fresh                       22,700  18,800  26,000  38,600
+//	next generation, same URLs  20,000  27,500  29,000  54,500
+//	next generation, new URLs   19,600  29,000  29,500  46,800
+//
+// So the range deletion costs nothing measurable on later lookups, neither
+// for URLs of the old generation nor for new ones.
 package disk

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 
@@ -92,6 +93,7 @@ func (d *Disk) loadMeta(fresh bool, fingerprint []byte) (epoch uint64, err error
 		if !fresh {
 			return 0, fmt.Errorf("store has no frontier metadata (another program's, or a first run that died while creating it; remove it to start afresh): %w", ErrCorrupt)
 		}
+		d.generation = 1
 		return 0, d.initMeta(fingerprint)
 	}
 	if string(m) != magic {
@@ -126,7 +128,24 @@ func (d *Disk) loadMeta(fresh bool, fingerprint []byte) (epoch uint64, err error
 	if d.checkpoint, err = d.get(keyCheckpoint); err != nil {
 		return 0, err
 	}
+	if d.generation, err = d.loadGeneration(); err != nil {
+		return 0, err
+	}
 	return d.getUint(keyEpoch)
+}
+
+// loadGeneration reads the generation number: 1 in a state written before
+// generations existed, which has no generation key.
+func (d *Disk) loadGeneration() (int, error) {
+	v, err := d.get(keyGeneration)
+	if err != nil || v == nil {
+		return 1, err
+	}
+	g, err := decodeUint(v)
+	if err != nil || g == 0 || g > math.MaxInt32 {
+		return 0, fmt.Errorf("generation %x: %w: %w", v, ErrCorrupt, errors.Join(errDecode, err))
+	}
+	return int(g), nil
 }
 
 // initMeta writes the metadata of an empty state.
@@ -140,6 +159,7 @@ func (d *Disk) initMeta(fingerprint []byte) error {
 		{keyFingerprint, append([]byte{0}, fingerprint...)},
 		{keyCounters, appendCounters(nil, counters{})},
 		{keyEpoch, []byte{0}},
+		{keyGeneration, []byte{1}},
 	} {
 		if err := b.Set(kv[0], kv[1], nil); err != nil {
 			return joinClose(err, b)

@@ -95,7 +95,16 @@ func (d *Disk) Complete(ctx context.Context, l frontier.Lease, children []fronti
 // doc). If any lease is no longer held, or appears twice, CompleteBatch
 // changes nothing and returns an error wrapping frontier.ErrStaleLease.
 // With no done and a checkpoint, it stores the checkpoint alone.
+//
+// A Done's Annotation, when not nil, is stored under the dedup key of its
+// lease's item in the same transaction, replacing the one stored before
+// (an empty, non-nil Annotation stores an empty value). One larger than
+// MaxAnnotation fails the batch with ErrAnnotationTooLarge, changing
+// nothing; that error does not stick.
 func (d *Disk) CompleteBatch(ctx context.Context, done []Done, checkpoint []byte) (int, error) {
+	if err := checkAnnotations(done); err != nil {
+		return 0, err
+	}
 	if err := d.enter(ctx); err != nil {
 		return 0, err
 	}
@@ -150,6 +159,12 @@ func (d *Disk) complete(done []Done, checkpoint []byte) (int, error) {
 		}
 		if err := b.Delete(leaseKey(dn.Lease.ID), nil); err != nil {
 			return n, joinClose(err, b)
+		}
+		if dn.Annotation != nil {
+			d.kbuf = annotationKey(d.kbuf[:0], dn.Lease.Item.DedupKey())
+			if err := b.Set(d.kbuf, dn.Annotation, nil); err != nil {
+				return n, joinClose(err, b)
+			}
 		}
 		d.s.Complete(dn.Lease.ID, now)
 		d.done++

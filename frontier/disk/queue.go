@@ -50,19 +50,28 @@ func (d *Disk) add(b *pebble.Batch, items []frontier.Item, now time.Time, fresh 
 			continue
 		}
 		fresh[k] = struct{}{}
-		if err := b.Set(d.kbuf, nil, nil); err != nil {
-			return n, fmt.Errorf("add %s: %w", it.URL, err)
+		if err := d.enqueue(b, it, now); err != nil {
+			return n, err
 		}
-		q, pos := d.s.Push(it.Host, it.Depth, now)
-		d.kbuf = queueKey(d.kbuf[:0], it.Host, it.Depth, q.at(pos))
-		d.vbuf = appendItem(d.vbuf[:0], queuedItem(*it))
-		if err := b.Set(d.kbuf, d.vbuf, nil); err != nil {
-			return n, fmt.Errorf("add %s: %w", it.URL, err)
-		}
-		d.seen++
 		n++
 	}
 	return n, nil
+}
+
+// enqueue marks it seen and queues it at the back of its bucket, writing
+// into b. d.kbuf must hold its seen key.
+func (d *Disk) enqueue(b *pebble.Batch, it *frontier.Item, now time.Time) error {
+	if err := b.Set(d.kbuf, nil, nil); err != nil {
+		return fmt.Errorf("add %s: %w", it.URL, err)
+	}
+	q, pos := d.s.Push(it.Host, it.Depth, now)
+	d.kbuf = queueKey(d.kbuf[:0], it.Host, it.Depth, q.at(pos))
+	d.vbuf = appendItem(d.vbuf[:0], queuedItem(*it))
+	if err := b.Set(d.kbuf, d.vbuf, nil); err != nil {
+		return fmt.Errorf("add %s: %w", it.URL, err)
+	}
+	d.seen++
+	return nil
 }
 
 // queuedItem is it as stored in a host queue: the key says Host and Depth.

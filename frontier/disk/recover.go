@@ -39,6 +39,7 @@ func (d *Disk) recover(epoch uint64) error {
 		return err
 	}
 	// Lease IDs of one Open never meet those of another.
+	d.epoch = epoch
 	d.s.SetLastID(epoch << 40)
 
 	if q := d.s.Queued(); d.seen != d.done+q {

@@ -21,7 +21,8 @@
 //
 // The crawler picks its commit order from the optional interfaces of
 // package frontier that a frontier implements, so a backend declares them
-// in Options (Batcher, Extender, RobotsStore) and calls RunOptions:
+// in Options (Batcher, Extender, RobotsStore, Annotator) and calls
+// RunOptions:
 //
 //	frontiertest.RunOptions(t, frontiertest.Options{Extender: true, RobotsStore: true}, open)
 //
@@ -30,12 +31,16 @@
 // Each declared interface then gets its tests: Batch* (CompleteBatch is
 // atomic, a stale lease fails the whole batch, Checkpoint), Extend* and
 // LeaseExpiry (Extend renews a held lease and refuses an ended one; an
-// expired lease is handed out again and its late calls are stale), and
-// Robots* (claims, stores, allow-all and expiry). The lease tests wait for
+// expired lease is handed out again and its late calls are stale),
+// Robots* (claims, stores, allow-all and expiry), and Annotation* and
+// NextGeneration* (annotations stored with CompleteBatch, kept across
+// generations and listed in key order; the next generation of a finished
+// crawl forgets the seen-set, the counters and the checkpoint, and is
+// refused while the crawl is not finished). The lease tests wait for
 // real leases to expire, so an Extender must be opened with a short
 // LeaseTTL (see Options.Extender). Open cannot reopen a frontier, so that
 // a Batcher's checkpoint survives a reopen is left to the backend's own
-// tests.
+// tests; so is that annotations and the generation survive one.
 //
 // The suite closes each frontier it opens (a second Close answering
 // ErrClosed is fine); open may register more cleanup with t.Cleanup. Tests

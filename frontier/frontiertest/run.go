@@ -50,6 +50,12 @@ type Options struct {
 	// RobotsStore says the frontier is a frontier.RobotsStore, sharing
 	// robots.txt between the processes of a crawl.
 	RobotsStore bool
+	// Annotator says the frontier is a frontier.Annotator: it keeps an
+	// annotation per dedup key across generations and starts the next
+	// generation of a finished crawl. The crawler then re-crawls with
+	// conditional requests. An Annotator must also be a Batcher (its
+	// annotations come with CompleteBatch).
+	Annotator bool
 }
 
 // Open returns a fresh, empty frontier enforcing p. The suite closes it.
@@ -75,6 +81,9 @@ func RunOptions(t *testing.T, opts Options, open func(t *testing.T, p frontier.P
 	if opts.RobotsStore {
 		all = append(all, robotsTests()...)
 	}
+	if opts.Annotator {
+		all = append(all, annotatorTests()...)
+	}
 	for _, tc := range all {
 		t.Run(tc.name, func(t *testing.T) {
 			if opts.Synctest {
@@ -97,6 +106,7 @@ func testInterfaces(e *env, opts Options) {
 	_, batcher := f.(frontier.Batcher)
 	_, extender := f.(frontier.Extender)
 	_, robots := f.(frontier.RobotsStore)
+	_, annotator := f.(frontier.Annotator)
 	checks := []struct {
 		name            string
 		declared, found bool
@@ -104,6 +114,7 @@ func testInterfaces(e *env, opts Options) {
 		{"frontier.Batcher", opts.Batcher, batcher},
 		{"frontier.Extender", opts.Extender, extender},
 		{"frontier.RobotsStore", opts.RobotsStore, robots},
+		{"frontier.Annotator", opts.Annotator, annotator},
 	}
 	for _, c := range checks {
 		switch {
@@ -112,6 +123,9 @@ func testInterfaces(e *env, opts Options) {
 		case !c.declared && c.found:
 			e.t.Errorf("%T implements %s, which Options does not declare: declare it so the suite tests it", f, c.name)
 		}
+	}
+	if annotator && !batcher {
+		e.t.Errorf("%T is a frontier.Annotator but not a frontier.Batcher: annotations come with CompleteBatch", f)
 	}
 }
 

@@ -1,0 +1,70 @@
+package crawler
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/crawl-dev/crawl/frontier"
+	"github.com/crawl-dev/crawl/store"
+)
+
+// A crawl on a frontier.Annotator (crawl --state) keeps its own history:
+// each record's Prior, with the generation that wrote it, is stored as
+// the URL's annotation in the same atomic step as its completion (and the
+// output's checkpoint), so that after kill -9 the history and the output
+// agree. The lookups of generation N read what generation N-1 or earlier
+// wrote: a URL is completed once per generation, and its annotation is
+// replaced only then.
+type annotated struct{ a frontier.Annotator }
+
+// newPriors returns where the crawl finds the previous generation:
+// Config.Since, else the frontier's annotations; nil for neither.
+func newPriors(cfg Config, fr frontier.Frontier) priors {
+	if cfg.Since != nil {
+		return cfg.Since
+	}
+	if a, ok := fr.(frontier.Annotator); ok {
+		if _, ok := fr.(frontier.Batcher); ok {
+			return annotated{a}
+		}
+	}
+	return nil
+}
+
+func (a annotated) prior(ctx context.Context, key string) (*Prior, error) {
+	v, err := a.a.Annotation(ctx, key)
+	if err != nil || v == nil {
+		return nil, err
+	}
+	return decodePrior(v)
+}
+
+func (a annotated) generation() int { return a.a.Generation() }
+
+func (a annotated) sweep(ctx context.Context, fn func(string, *Prior)) error {
+	gen := a.a.Generation()
+	return a.a.Annotations(ctx, func(key string, v []byte) error {
+		p, err := decodePrior(v)
+		if err != nil {
+			return err
+		}
+		if p.Generation < gen {
+			fn(key, p)
+		}
+		return nil
+	})
+}
+
+// annotation is what the frontier keeps of a URL for the next generation.
+func annotation(rec *store.Record) ([]byte, error) {
+	return json.Marshal(priorOf(rec))
+}
+
+func decodePrior(v []byte) (*Prior, error) {
+	p := new(Prior)
+	if err := json.Unmarshal(v, p); err != nil {
+		return nil, fmt.Errorf("stored record of a URL: %w", err)
+	}
+	return p, nil
+}
