@@ -17,7 +17,9 @@ import (
 // record). The record writer writes them all, so the WARC file is written
 // by one goroutine in commit order: on a frontier.Batcher its end is in the
 // checkpoint of every group commit, and a resumed crawl cuts it back there
-// (warc.Resume), so no URL's records are in it twice.
+// (warc.Resume), so no URL's records are in it twice. In a re-crawl
+// (Config.Since, or a frontier's generations) a final response that
+// repeats the previous crawl's is a revisit record instead (Result.revisit).
 
 // writeWARC writes a result's captures when the crawl has a WARC output:
 // before its record is rendered, which points at them.
@@ -34,7 +36,7 @@ func (c *Crawler) writeWARC(res *Result) error {
 // any other failure ends the crawl.
 func (c *Crawler) writeCaptures(res *Result) error {
 	defer c.releaseCaptures(res)
-	for _, cp := range res.captures {
+	for i, cp := range res.captures {
 		if cp.err != nil {
 			return fmt.Errorf("warc: spool payload of %s: %w", cp.target, cp.err)
 		}
@@ -42,11 +44,15 @@ func (c *Crawler) writeCaptures(res *Result) error {
 		if err != nil {
 			return fmt.Errorf("warc: read spooled payload of %s: %w", cp.target, err)
 		}
-		pos, err := c.warc.WriteExchange(warc.Exchange{
+		ex := warc.Exchange{
 			TargetURI: cp.target, Date: cp.date, IP: cp.ip,
 			Request: cp.request, ResponseHeader: cp.header,
 			Payload: payload, PayloadSize: size, Truncated: cp.truncated,
-		})
+		}
+		if i == len(res.captures)-1 && res.recorded() {
+			res.revisit(&ex)
+		}
+		pos, err := c.warc.WriteExchange(ex)
 		if errors.Is(err, warc.ErrInvalidExchange) {
 			c.log.Warn("response left out of the WARC output", zap.String("url", cp.target), zap.Error(err))
 			continue
@@ -57,6 +63,33 @@ func (c *Crawler) writeCaptures(res *Result) error {
 		res.warcAt = &store.WARCRef{File: pos.File, Offset: pos.Offset}
 	}
 	return nil
+}
+
+// revisit makes the exchange of a result's final request a revisit
+// record when the previous crawl archived the same response: a 304 to a
+// conditional request (server-not-modified), or a 2xx whose body has the
+// previous fingerprint (identical-payload-digest; only a payload captured
+// whole, whose digest is then the whole payload's). It refers to the
+// previous record by its URL and fetched_at; without a fetched_at (a
+// history of records that have none) there is nothing to refer to, and
+// the response is archived in full.
+func (r *Result) revisit(ex *warc.Exchange) {
+	p := r.prior
+	if p == nil || p.FetchedAt.IsZero() || r.Response == nil {
+		return
+	}
+	rv := &warc.Revisit{RefersToTargetURI: p.URL, RefersToDate: p.FetchedAt}
+	switch status := r.Response.Status; {
+	case r.notModified:
+		// A 304 has no body (RFC 9110 §15.4.5): a "length" truncation
+		// only says the crawler did not read to its end.
+		rv.Profile, ex.Truncated = warc.ProfileServerNotModified, ""
+	case status >= 200 && status < 300 && ex.Truncated == "" && r.Fingerprint != "" && r.change() == ChangeUnchanged:
+		rv.Profile = warc.ProfileIdenticalPayloadDigest
+	default:
+		return
+	}
+	ex.Revisit = rv
 }
 
 // releaseCaptures removes the spooled payloads of a result's captures.

@@ -40,6 +40,7 @@ var warcFieldNames = []string{
 	gowarc.WarcType, gowarc.WarcRecordID, gowarc.WarcDate, gowarc.WarcTargetURI, gowarc.WarcIPAddress,
 	gowarc.WarcConcurrentTo, gowarc.WarcRefersTo, gowarc.WarcWarcinfoID, gowarc.WarcBlockDigest,
 	gowarc.WarcPayloadDigest, gowarc.WarcTruncated, gowarc.ContentType, gowarc.ContentLength, gowarc.WarcFilename,
+	gowarc.WarcProfile, gowarc.WarcRefersToTargetURI, gowarc.WarcRefersToDate,
 }
 
 // readWARCFile reads every record of path with gowarc failing on any
@@ -393,7 +394,7 @@ func checkWarcio(t *testing.T, path string, recs []warcRecord) {
 		if r.Type != "warcinfo" {
 			var line string
 			line, _, payload = httpParts(t, r.Block)
-			if r.Type == "response" {
+			if r.Type == "response" || r.Type == "revisit" {
 				status, _ = strconv.Atoi(strings.Fields(line)[1])
 			}
 		}

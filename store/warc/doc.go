@@ -39,6 +39,16 @@
 // Exchange.Truncated is set, WARC-Truncated. The two
 // records of an exchange are always in the same file.
 //
+// With Exchange.Revisit set, the response record is a revisit record
+// instead (WARC 1.1 §6.7.2): a response already archived by a previous
+// crawl. Its block is ResponseHeader alone; it has WARC-Profile
+// (server-not-modified for a 304 to a conditional request,
+// identical-payload-digest for a payload whose digest is the one archived
+// before), WARC-Refers-To-Target-URI and WARC-Refers-To-Date (the record
+// revisited), and WARC-Payload-Digest of the payload left out with
+// identical-payload-digest only. No WARC-Truncated: the profile says the
+// payload is left out (see Revisit).
+//
 // The response's digests are computed in one pass over Payload, which is
 // then read again to be written: memory stays bounded (one 32 KiB copy
 // buffer) whatever the payload's size.

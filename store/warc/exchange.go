@@ -37,6 +37,10 @@ type Exchange struct {
 	// Truncated is "" or the WARC-Truncated reason: "length", "time",
 	// "disconnect" or "unspecified".
 	Truncated string
+	// Revisit, when set, makes the response a revisit record of an
+	// earlier capture, its payload left out (see Revisit); nil writes a
+	// response record.
+	Revisit *Revisit
 }
 
 // Position locates a record: File is the base name of its file, as
@@ -52,8 +56,9 @@ type Position struct {
 // the Writer is still usable.
 var ErrInvalidExchange = errors.New("invalid exchange")
 
-// WriteExchange writes a response record and then a request record for ex,
-// linked by WARC-Concurrent-To, and returns the position of the response.
+// WriteExchange writes a response record (a revisit record when
+// ex.Revisit is set) and then a request record for ex, linked by
+// WARC-Concurrent-To, and returns the position of the response.
 // When MaxSize is set and the exchange makes the file exceed it, the
 // exchange is cut off again and written at the start of a new file (after
 // its warcinfo): rotation happens between exchanges, never inside one.
@@ -121,15 +126,8 @@ func checkExchange(ex *Exchange) error {
 	if ex.TargetURI == "" {
 		return errors.New("no TargetURI")
 	}
-	for i := 0; i < len(ex.TargetURI); i++ {
-		if c := ex.TargetURI[i]; c <= ' ' || c == 0x7f || c == '<' || c == '>' {
-			return fmt.Errorf("TargetURI has byte %#x: percent-encode it", c)
-		}
-	}
-	// gowarc checks WARC-Target-URI with this parser when it reads a
-	// record strictly, and a reader would not take the record back.
-	if _, err := whatwg.Parse(ex.TargetURI); err != nil {
-		return fmt.Errorf("TargetURI is not a URL: %w", err)
+	if err := checkURI(ex.TargetURI); err != nil {
+		return fmt.Errorf("TargetURI %w", err)
 	}
 	if y := ex.Date.Year(); ex.Date.IsZero() || y < 1 || y > 9999 {
 		return fmt.Errorf("bad Date %v", ex.Date)
@@ -150,8 +148,32 @@ func checkExchange(ex *Exchange) error {
 	if err := checkHeader(ex.ResponseHeader, "HTTP/"); err != nil {
 		return fmt.Errorf("ResponseHeader: %w", err)
 	}
+	if ex.Revisit != nil {
+		if err := checkRevisit(ex); err != nil {
+			return err
+		}
+	}
 	if err := checkHeader(ex.Request, ""); err != nil || bytes.Count(ex.Request[:bytes.Index(ex.Request, []byte("\r\n"))], []byte(" ")) != 2 {
 		return fmt.Errorf("Request: not a request line and header ending in CRLF CRLF")
+	}
+	return nil
+}
+
+// checkURI checks a URI to be written in a WARC header field. Its
+// errors read after the field's name.
+func checkURI(uri string) error {
+	if uri == "" {
+		return errors.New("is empty")
+	}
+	for i := 0; i < len(uri); i++ {
+		if c := uri[i]; c <= ' ' || c == 0x7f || c == '<' || c == '>' {
+			return fmt.Errorf("has byte %#x: percent-encode it", c)
+		}
+	}
+	// gowarc checks WARC-Target-URI with this parser when it reads a
+	// record strictly, and a reader would not take the record back.
+	if _, err := whatwg.Parse(uri); err != nil {
+		return fmt.Errorf("is not a URL: %w", err)
 	}
 	return nil
 }

@@ -56,7 +56,7 @@ func toReadRecord(t testing.TB, r gowarc.Record) readRecord {
 		gowarc.WarcType, gowarc.WarcRecordID, gowarc.WarcDate, gowarc.WarcTargetURI,
 		gowarc.WarcIPAddress, gowarc.WarcConcurrentTo, gowarc.WarcWarcinfoID, gowarc.WarcBlockDigest,
 		gowarc.WarcPayloadDigest, gowarc.WarcTruncated, gowarc.ContentType, gowarc.ContentLength,
-		gowarc.WarcFilename,
+		gowarc.WarcFilename, gowarc.WarcProfile, gowarc.WarcRefersToTargetURI, gowarc.WarcRefersToDate,
 	} {
 		if wr.WarcHeader().Has(name) {
 			rr.Header[name] = wr.WarcHeader().Get(name)

@@ -156,20 +156,28 @@ type response struct {
 }
 
 // newResponse hashes the block (header and payload) in one pass over the
-// payload and builds the record's WARC header.
+// payload and builds the record's WARC header: a response record, or a
+// revisit record whose block is the header alone (see Revisit).
 func newResponse(ex *Exchange, scratch []byte) (*response, error) {
 	id, err := newRecordID()
 	if err != nil {
 		return nil, err
 	}
+	rv := ex.Revisit
 	r := &response{id: id, header: ex.ResponseHeader, payload: ex.Payload, payloadSize: ex.PayloadSize}
 	block, payload := sha1.New(), sha1.New()
 	block.Write(ex.ResponseHeader)
-	if ex.Payload != nil {
+	hashed := io.MultiWriter(block, payload)
+	if rv != nil {
+		// The block is the header alone: the payload is hashed for its
+		// digest (identical-payload-digest) or not read at all.
+		r.payload, r.payloadSize, hashed = nil, 0, payload
+	}
+	if ex.Payload != nil && (rv == nil || rv.Profile == ProfileIdenticalPayloadDigest) {
 		if r.payloadStart, err = ex.Payload.Seek(0, io.SeekCurrent); err != nil {
 			return nil, &payloadError{err}
 		}
-		n, err := io.CopyBuffer(io.MultiWriter(block, payload), onlyReader{ex.Payload}, scratch)
+		n, err := io.CopyBuffer(hashed, onlyReader{ex.Payload}, scratch)
 		if err != nil {
 			return nil, &payloadError{err}
 		}
@@ -178,20 +186,31 @@ func newResponse(ex *Exchange, scratch []byte) (*response, error) {
 		}
 	}
 	f := &r.fields
-	f.Add(gowarc.WarcType, gowarc.Response.String())
+	if rv == nil {
+		f.Add(gowarc.WarcType, gowarc.Response.String())
+	} else {
+		f.Add(gowarc.WarcType, gowarc.Revisit.String())
+	}
 	f.AddId(gowarc.WarcRecordID, id)
 	f.AddTimeNano(gowarc.WarcDate, ex.Date)
 	f.Add(gowarc.WarcTargetURI, ex.TargetURI)
 	if ex.IP != "" {
 		f.Add(gowarc.WarcIPAddress, ex.IP)
 	}
+	if rv != nil {
+		f.Add(gowarc.WarcProfile, rv.Profile)
+		f.Add(gowarc.WarcRefersToTargetURI, rv.RefersToTargetURI)
+		f.AddTimeNano(gowarc.WarcRefersToDate, rv.RefersToDate)
+	}
 	f.Add(gowarc.WarcBlockDigest, sha1Digest(block))
-	f.Add(gowarc.WarcPayloadDigest, sha1Digest(payload))
+	if rv == nil || rv.Profile == ProfileIdenticalPayloadDigest {
+		f.Add(gowarc.WarcPayloadDigest, sha1Digest(payload))
+	}
 	if ex.Truncated != "" {
 		f.Add(gowarc.WarcTruncated, ex.Truncated)
 	}
 	f.Add(gowarc.ContentType, typeHTTPResponse)
-	f.AddInt64(gowarc.ContentLength, int64(len(ex.ResponseHeader))+ex.PayloadSize)
+	f.AddInt64(gowarc.ContentLength, int64(len(ex.ResponseHeader))+r.payloadSize)
 	return r, nil
 }
 
