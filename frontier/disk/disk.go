@@ -109,6 +109,8 @@ type Disk struct {
 	applied uint64
 	// kbuf and vbuf are scratch space for keys and values.
 	kbuf, vbuf []byte
+	// seenCache answers seen lookups of keys known to be seen.
+	seenCache seenCache
 }
 
 // Open opens the frontier state in dir, creating dir and an empty state if

@@ -160,6 +160,7 @@ func (d *Disk) nextGeneration(items []frontier.Item, checkpoint []byte) error {
 	if err := b.DeleteRange(lo, hi, nil); err != nil {
 		return joinClose(err, b)
 	}
+	d.seenCache.reset()
 	d.epoch++
 	d.generation++
 	d.seen, d.done = 0, 0

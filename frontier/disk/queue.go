@@ -42,11 +42,15 @@ func (d *Disk) add(b *pebble.Batch, items []frontier.Item, now time.Time, fresh 
 			continue
 		}
 		d.kbuf = seenKey(d.kbuf[:0], k)
+		if d.seenCache.has(d.kbuf) {
+			continue
+		}
 		seen, err := d.has(d.kbuf)
 		if err != nil {
 			return n, err
 		}
 		if seen {
+			d.seenCache.put(d.kbuf)
 			continue
 		}
 		fresh[k] = struct{}{}
@@ -64,6 +68,9 @@ func (d *Disk) enqueue(b *pebble.Batch, it *frontier.Item, now time.Time) error 
 	if err := b.Set(d.kbuf, nil, nil); err != nil {
 		return fmt.Errorf("add %s: %w", it.URL, err)
 	}
+	// Seen from now on: if the batch is not applied, the Disk fails for
+	// good (fail), so the cache cannot outlive a lost write.
+	d.seenCache.put(d.kbuf)
 	q, pos := d.s.Push(it.Host, it.Depth, now)
 	d.kbuf = queueKey(d.kbuf[:0], it.Host, it.Depth, q.at(pos))
 	d.vbuf = appendItem(d.vbuf[:0], queuedItem(*it))
