@@ -56,9 +56,21 @@ func (a annotated) sweep(ctx context.Context, fn func(string, *Prior)) error {
 	})
 }
 
+// maxAnnotation bounds an annotation, well under what frontier/disk
+// stores (1 MiB).
+const maxAnnotation = 512 << 10
+
 // annotation is what the frontier keeps of a URL for the next generation.
+// A page with too many links to keep is kept without them, and without
+// validators, so that the next generation fetches it in full.
 func annotation(rec *store.Record) ([]byte, error) {
-	return json.Marshal(priorOf(rec))
+	p := priorOf(rec)
+	b, err := json.Marshal(p)
+	if err != nil || len(b) <= maxAnnotation {
+		return b, err
+	}
+	p.Links, p.ETag, p.LastModified, p.Title = nil, "", "", ""
+	return json.Marshal(p)
 }
 
 func decodePrior(v []byte) (*Prior, error) {

@@ -79,7 +79,7 @@ func (c *Crawler) fetch(ctx context.Context, res *Result, slot *captureSlot) (er
 	req.Header.Set("User-Agent", c.cfg.UserAgent)
 	req.Header.Set("Accept", "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8")
 	setAcceptEncoding(req.Header)
-	if conditional(it) {
+	if c.asksConditionally(it) {
 		res.conditional = setConditional(req.Header, res.prior)
 	}
 	resp, err := c.pages.RoundTrip(req)

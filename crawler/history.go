@@ -61,12 +61,16 @@ const maxHistoryRecords = 10_000_000
 
 // LoadHistory reads the records of a previous crawl's output (JSONL, plain
 // or .gz). When a URL has several records the last one wins. Records
-// without a generation count as generation 1.
+// without a generation count as generation 1; records whose url is not a
+// normalized http(s) URL are skipped.
 func LoadHistory(path string) (*History, error) {
 	h := &History{byKey: make(map[string]*Prior)}
 	err := store.ReadFile(path, func(r *store.Record) error {
 		if len(h.byKey) >= maxHistoryRecords {
 			return fmt.Errorf("more than %d records", maxHistoryRecords)
+		}
+		if norm, err := parser.Normalize(r.URL); err != nil || norm != r.URL {
+			return nil // not a URL this crawler records: nothing to compare
 		}
 		p := priorOf(r)
 		key := parser.DedupKey(r.URL)
@@ -159,7 +163,9 @@ func (c *Crawler) generation() int {
 // crawl's response, by that response's validators (RFC 9110 §13.1: both
 // may be sent; a server that knows the entity tag ignores the date).
 func setConditional(h http.Header, p *Prior) bool {
-	if p == nil || p.Gone || p.Status < 200 || p.Status >= 300 || (p.ETag == "" && p.LastModified == "") {
+	if p == nil || p.Gone || p.Check || p.Status < 200 || p.Status >= 300 || (p.ETag == "" && p.LastModified == "") {
+		// Nothing to ask by; or a link check's record, which has
+		// no links: a 304 could not stand for the page.
 		return false
 	}
 	if p.ETag != "" {
@@ -176,6 +182,13 @@ func setConditional(h http.Header, p *Prior) bool {
 // link checks.
 func conditional(it *frontier.Item) bool {
 	return it.Mode == modePage || it.Mode == modeSitemapPage
+}
+
+// asksConditionally reports whether the crawl sends validators at all:
+// not with extraction rules, whose fields (and --require-field errors)
+// need the body.
+func (c *Crawler) asksConditionally(it *frontier.Item) bool {
+	return conditional(it) && len(c.cfg.Extract.Rules()) == 0
 }
 
 // notModified fills the result of a 304 to a conditional request from the
@@ -233,7 +246,12 @@ func (r *Result) change() string {
 		if r.Fingerprint != "" || p.Fingerprint != "" {
 			return same(r.Fingerprint == p.Fingerprint)
 		}
+		// Neither body was read (a link check, a type --accept does
+		// not keep): the validators, if any, else the type, say.
 		etag, lm := r.Response.Header.Get("ETag"), r.Response.Header.Get("Last-Modified")
+		if etag == "" && lm == "" && p.ETag == "" && p.LastModified == "" {
+			return same(r.Response.MediaType == p.ContentType)
+		}
 		return same(r.Response.MediaType == p.ContentType &&
 			((etag != "" && etag == p.ETag) || (etag == "" && lm != "" && lm == p.LastModified)))
 	}
@@ -278,6 +296,9 @@ func (c *Crawler) sweep(l *frontier.Lease) outcome {
 	err := c.priors.sweep(context.Background(), func(key string, p *Prior) {
 		if p.Gone || p.Check {
 			return
+		}
+		if _, v := c.scope.item(p.URL, 0, "", 0); v != follow {
+			return // not this crawl's (another site, or left out by its filters)
 		}
 		res.children = append(res.children, frontier.Item{
 			URL: p.URL, Key: key, Host: sweepKey + key,

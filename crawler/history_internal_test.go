@@ -2,6 +2,8 @@ package crawler
 
 import (
 	"net/http"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/crawl-dev/crawl/frontier"
@@ -40,7 +42,10 @@ func TestChange(t *testing.T) {
 		{"same error", &Prior{ErrorKind: "timeout"}, Result{Kind: KindTimeout, Err: "timeout"}, ChangeUnchanged},
 		{"body not read, same etag", &Prior{Status: 200, ContentType: "text/html", ETag: `"1"`},
 			Result{Response: &Response{Status: 200, Header: http.Header{"Etag": {`"1"`}}, MediaType: "text/html"}}, ChangeUnchanged},
-		{"body not read, no validators", &Prior{Status: 200, ContentType: "text/html"}, Result{Response: resp(200)}, ChangeChanged},
+		{"body not read, no validators", &Prior{Status: 200, ContentType: "text/html"}, Result{Response: resp(200)}, ChangeUnchanged},
+		{"body not read, other type", &Prior{Status: 200, ContentType: "image/png"}, Result{Response: resp(200)}, ChangeChanged},
+		{"body not read, validator changed", &Prior{Status: 200, ContentType: "text/html", ETag: `"1"`},
+			Result{Response: &Response{Status: 200, Header: http.Header{"Etag": {`"2"`}}, MediaType: "text/html"}}, ChangeChanged},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -50,5 +55,26 @@ func TestChange(t *testing.T) {
 				t.Errorf("change() = %q, want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestLoadHistorySkipsNonURLs keeps only records of normalized http(s)
+// URLs: a record without one would make a gone item no request can be.
+func TestLoadHistorySkipsNonURLs(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "prev.jsonl")
+	lines := `{"url":""}
+{"url":"mailto:a@b"}
+{"url":"::::"}
+{"url":"http://h.example/a","status":200,"generation":4}
+`
+	if err := os.WriteFile(p, []byte(lines), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h, err := LoadHistory(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.Len() != 1 || h.Generation() != 4 {
+		t.Errorf("LoadHistory kept %d records of generation %d, want 1 of 4", h.Len(), h.Generation())
 	}
 }

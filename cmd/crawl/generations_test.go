@@ -235,3 +235,40 @@ finished:
 
 	checkGeneration(t, "generation 2 after kills", genRecords(t, g2, srv.URL), 2, prev, cur, false)
 }
+
+// TestSinceCheckLinksReachesAll re-crawls deeper with --check-links and a
+// previous crawl whose deepest links were only checked: a link check's
+// record has no links, so its URL, now a page, must be fetched in full,
+// and the crawl must record what a full crawl records, at the same depths.
+func TestSinceCheckLinksReachesAll(t *testing.T) {
+	site := testserver.New(testserver.Config{Pages: 300, Links: 6, Seed: 3})
+	srv := httptest.NewServer(site.Handler())
+	defer srv.Close()
+	dir := t.TempDir()
+	crawl := func(depth, out string, extra ...string) map[string]*store.Record {
+		t.Helper()
+		args := append([]string{"--seed", srv.URL + "/", "--depth", depth, "--check-links", "--quiet", "--log-level", "error",
+			"--backoff-base", "1ms", "--backoff-max", "2ms", "--retries", "0", "--out", filepath.Join(dir, out)}, extra...)
+		if code, _, stderr := runCLI(t, context.Background(), "", args...); code != exitOK {
+			t.Fatalf("%v: exit %d: %s", args, code, stderr)
+		}
+		return genRecords(t, filepath.Join(dir, out), srv.URL)
+	}
+	crawl("1", "prev.jsonl")
+	full := crawl("2", "full.jsonl")
+	since := crawl("2", "since.jsonl", "--since", filepath.Join(dir, "prev.jsonl"))
+	for p, want := range full {
+		got := since[p]
+		switch {
+		case got == nil:
+			t.Errorf("%s (depth %d) not recorded with --since", p, want.Depth)
+		case got.Depth != want.Depth || got.Check != want.Check:
+			t.Errorf("%s: depth %d check %t with --since, want %d %t", p, got.Depth, got.Check, want.Depth, want.Check)
+		}
+	}
+	for p, r := range since {
+		if full[p] == nil && r.Change != "gone" {
+			t.Errorf("%s recorded with --since (%s), not by a full crawl", p, r.Change)
+		}
+	}
+}
