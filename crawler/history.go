@@ -56,6 +56,10 @@ type History struct {
 	order []string // keys in the order of the file, for the gone sweep
 }
 
+// maxGeneration bounds the generation read from a file, so that the next
+// one cannot overflow.
+const maxGeneration = 1 << 30
+
 // maxHistoryRecords bounds how many records LoadHistory keeps.
 const maxHistoryRecords = 10_000_000
 
@@ -78,7 +82,7 @@ func LoadHistory(path string) (*History, error) {
 			h.order = append(h.order, key)
 		}
 		h.byKey[key] = p
-		h.gen = max(h.gen, r.Generation, 1)
+		h.gen = max(h.gen, min(r.Generation, maxGeneration), 1)
 		return nil
 	})
 	if err != nil {

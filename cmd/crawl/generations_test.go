@@ -159,7 +159,20 @@ func TestGenerations(t *testing.T) {
 			if code, _, stderr := runCLI(t, context.Background(), "", append(common, "--since", since, "--out", sinceOut)...); code != exitOK {
 				t.Fatalf("generation %d with --since: exit %d: %s", g, code, stderr)
 			}
-			checkGeneration(t, fmt.Sprintf("--since generation %d", g+1), genRecords(t, sinceOut, srv.URL), g+1, prev, cur, false)
+			sinceRecs := genRecords(t, sinceOut, srv.URL)
+			checkGeneration(t, fmt.Sprintf("--since generation %d", g+1), sinceRecs, g+1, prev, cur, false)
+
+			// --changes-only: the same crawl, only what is not unchanged.
+			diffOut := filepath.Join(dir, fmt.Sprintf("diff-%d.jsonl", g))
+			if code, _, stderr := runCLI(t, context.Background(), "", append(common, "--since", since, "--changes-only", "--out", diffOut)...); code != exitOK {
+				t.Fatalf("generation %d with --changes-only: exit %d: %s", g, code, stderr)
+			}
+			diff := genRecords(t, diffOut, srv.URL)
+			for p, r := range sinceRecs {
+				if _, ok := diff[p]; ok != (r.Change != "unchanged") {
+					t.Errorf("--changes-only generation %d: %s (%s) written %t", g+1, p, r.Change, ok)
+				}
+			}
 		}
 		prev = cur
 	}
