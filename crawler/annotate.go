@@ -16,7 +16,10 @@ import (
 // agree. The lookups of generation N read what generation N-1 or earlier
 // wrote: a URL is completed once per generation, and its annotation is
 // replaced only then.
-type annotated struct{ a frontier.Annotator }
+type annotated struct {
+	a   frontier.Annotator
+	gen int // the generation, read once: it does not change during a crawl
+}
 
 // newPriors returns where the crawl finds the previous generation:
 // Config.Since, else the frontier's annotations; nil for neither.
@@ -26,7 +29,7 @@ func newPriors(cfg Config, fr frontier.Frontier) priors {
 	}
 	if a, ok := fr.(frontier.Annotator); ok {
 		if _, ok := fr.(frontier.Batcher); ok {
-			return annotated{a}
+			return annotated{a: a, gen: a.Generation()}
 		}
 	}
 	return nil
@@ -40,10 +43,10 @@ func (a annotated) prior(ctx context.Context, key string) (*Prior, error) {
 	return decodePrior(v)
 }
 
-func (a annotated) generation() int { return a.a.Generation() }
+func (a annotated) generation() int { return a.gen }
 
 func (a annotated) sweep(ctx context.Context, fn func(string, *Prior)) error {
-	gen := a.a.Generation()
+	gen := a.gen
 	return a.a.Annotations(ctx, func(key string, v []byte) error {
 		p, err := decodePrior(v)
 		if err != nil {

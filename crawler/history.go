@@ -144,8 +144,8 @@ func (h *History) sweep(_ context.Context, fn func(string, *Prior)) error {
 // nothing, or when the lookup failed (the URL is then fetched in full, as
 // if new: a failure costs bytes, not a wrong label... but it is logged).
 func (c *Crawler) prior(it *frontier.Item) *Prior {
-	if c.priors == nil {
-		return nil
+	if c.priors == nil || c.priors.generation() < 2 {
+		return nil // a first generation has nothing to look up
 	}
 	p, err := c.priors.prior(context.Background(), it.DedupKey())
 	if err != nil {
