@@ -1,11 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -132,6 +134,7 @@ func TestGenerations(t *testing.T) {
 
 	var prev testserver.Expectation
 	var fullBytes int64
+	archive, archived := filepath.Join(dir, "archive.warc"), 0
 	for g := range 3 {
 		cfg.Generation = g
 		site := testserver.New(cfg)
@@ -140,9 +143,20 @@ func TestGenerations(t *testing.T) {
 
 		stateOut := filepath.Join(dir, fmt.Sprintf("state-%d.jsonl", g))
 		b0 := sw.bytes.Load()
-		if code, _, stderr := runCLI(t, context.Background(), "", append(common, "--state", state, "--out", stateOut)...); code != exitOK {
+		if code, _, stderr := runCLI(t, context.Background(), "", append(common, "--state", state, "--out", stateOut, "--warc", archive)...); code != exitOK {
 			t.Fatalf("generation %d with --state: exit %d: %s", g, code, stderr)
 		}
+		// The WARC output keeps every generation's records: revisits
+		// refer to the captures of earlier ones.
+		raw, err := os.ReadFile(archive)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := bytes.Count(raw, []byte("WARC-Type: response\r\n")) + bytes.Count(raw, []byte("WARC-Type: revisit\r\n"))
+		if n <= archived {
+			t.Errorf("generation %d: %d response and revisit records in the WARC output, %d before it", g+1, n, archived)
+		}
+		archived = n
 		if g == 0 {
 			fullBytes = sw.bytes.Load() - b0
 		} else {

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -125,10 +126,23 @@ func nextGeneration(ctx context.Context, o *options, fr *disk.Disk) error {
 	if err != nil {
 		return usageError{err}
 	}
+	// The WARC output keeps every generation's records (revisits refer
+	// to earlier captures): the new generation appends where the last
+	// one's committed records end. The JSONL output starts empty.
+	prev, err := crawler.ResumeCheckpoint(fr)
+	if err != nil {
+		return usageError{err}
+	}
+	var cp []byte
+	if prev.WARC != nil {
+		if cp, err = json.Marshal(crawler.Checkpoint{WARC: prev.WARC}); err != nil {
+			return err
+		}
+	}
 	if err := writeOutputName(o.state, out); err != nil {
 		return err
 	}
-	if err := fr.NextGeneration(ctx, items, nil); err != nil {
+	if err := fr.NextGeneration(ctx, items, cp); err != nil {
 		return fmt.Errorf("--state %s: start generation %d: %w", o.state, fr.Generation()+1, err)
 	}
 	o.generation = fr.Generation()
