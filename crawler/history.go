@@ -181,18 +181,13 @@ func setConditional(h http.Header, p *Prior) bool {
 	return true
 }
 
-// conditional reports whether the item is asked for conditionally: pages,
-// which 304 can stand for because their links are kept, not sitemaps or
-// link checks.
-func conditional(it *frontier.Item) bool {
-	return it.Mode == modePage || it.Mode == modeSitemapPage
-}
-
-// asksConditionally reports whether the crawl sends validators at all:
-// not with extraction rules, whose fields (and --require-field errors)
-// need the body.
+// asksConditionally reports whether the item is asked for with the
+// previous record's validators: pages, which a 304 can stand for because
+// their links are kept (not sitemaps or link checks), and only without
+// extraction rules, whose fields (and --require-field errors) need the
+// body.
 func (c *Crawler) asksConditionally(it *frontier.Item) bool {
-	return conditional(it) && len(c.cfg.Extract.Rules()) == 0
+	return (it.Mode == modePage || it.Mode == modeSitemapPage) && len(c.cfg.Extract.Rules()) == 0
 }
 
 // notModified fills the result of a 304 to a conditional request from the

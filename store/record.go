@@ -81,18 +81,20 @@ type Record struct {
 	// ETag and LastModified are the response's validators (its ETag and
 	// Last-Modified headers, as sent); absent when the server sent none.
 	// A later crawl sends them back as If-None-Match and
-	// If-Modified-Since (crawl --since).
+	// If-Modified-Since (crawl --since, a --state generation).
 	ETag         string `json:"etag,omitempty"`
 	LastModified string `json:"last_modified,omitempty"`
 	// Fingerprint is the hex SHA-256 of the decoded body of a 2xx
-	// response whose body was read whole; absent otherwise. Two crawls
-	// of a page with one fingerprint got the same bytes.
+	// response whose body was read (up to the size limit, when
+	// Truncated); for a 304, the previous record's; absent otherwise.
+	// Two crawls of a page with one fingerprint got the same bytes.
 	Fingerprint string `json:"fingerprint,omitempty"`
 	// NoFollow is true for an HTML page whose <meta name="robots"> says
 	// nofollow: its Links were not followed. Absent otherwise.
 	NoFollow bool `json:"nofollow,omitempty"`
 	// Change says how the URL's outcome compares with the previous
-	// crawl's record of it (crawl --since): new, changed, unchanged,
+	// crawl's record of it (crawl --since, or the previous --state
+	// generation): new, changed, unchanged,
 	// moved (it now redirects) or gone (now 404 or 410, or no longer
 	// reachable within the depth: such a record has no request, status
 	// 0, and the depth and parent of its previous record). Every record
@@ -100,7 +102,8 @@ type Record struct {
 	// it; absent only in records written by other programs.
 	Change string `json:"change,omitempty"`
 	// Generation numbers the crawls of one site: 1 for a first crawl,
-	// one more than the previous crawl's for crawl --since. The crawler
+	// one more than the previous crawl's for crawl --since and for each
+	// --state generation. The crawler
 	// always sets it.
 	Generation int `json:"generation,omitempty"`
 }
