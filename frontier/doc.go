@@ -28,14 +28,16 @@
 // concurrency. The price: one slow or Retry-blocked host holds back the next
 // depth for every host, so the crawler should cap Retry waits.
 //
-// The memory backend looks one level ahead: once all of depth d is leased
-// (none queued), it leases depth d+1 while the last pages of depth d are
-// still in flight, so that a level's slowest pages do not leave the workers
-// idle. The children such a page adds (links of depth d+2, redirect
-// targets of depth d+1) are held back, unseen, until depth d is done: a
-// page of depth d may still reach the same URL by a shorter path. The disk
-// and Redis backends keep the strict order (holding links back in memory
-// would lose them in a crash).
+// A redirect target keeps its page's depth (the crawler queues it as a
+// child of the same depth), and so do the URLs a seed read as a sitemap
+// lists: such a child of a page of depth d may reach a URL that a link of
+// another page of depth d already queued at d+1. Complete then moves that
+// item to depth d, with the child's fields. Breadth-first order makes the
+// move exact: while a lease of depth d is held, nothing deeper than d has
+// been leased, so the URL is still queued and is leased once, at its
+// shortest depth. Every backend does it; the conformance suite's
+// ShorterPathWins and Stress (a random graph with redirects, checked
+// against a 0-1 breadth-first search) check it.
 //
 // # The memory backend
 //

@@ -96,13 +96,14 @@ type Stats struct {
 // Ordering: items are handed out breadth-first. No item of depth d+1 is
 // leased while an item of depth d or less is queued or leased, so every URL
 // is first reached by a shortest path and a depth-limited crawl is complete
-// at any concurrency. A backend may look one level ahead instead (the
-// memory backend does): it then leases depth d+1 once nothing of depth d or
-// less is queued and nothing of depth d-1 or less is leased, and the
-// children that Complete receives for such a page while depth d is not
-// done are held back, not seen, until it is, so that a page of depth d can
-// still give a URL its shorter depth. Within one host, items of equal depth come out in the
-// order they were added, except that Retry puts an item back at the front.
+// at any concurrency. A child that Complete adds may reach a URL that is
+// queued at a greater depth: a redirect target keeps its page's depth, so
+// a page of depth d can reach, at depth d, a URL that a link of depth d
+// queued at d+1. The child then takes the queued item's place, with its
+// own fields, at its own depth (not counted as new), and the URL is leased
+// once, there. Add only queues unseen keys. Within one host, items of
+// equal depth come out in the order they were added, except that Retry
+// puts an item back at the front.
 //
 // All methods are safe for concurrent use.
 type Frontier interface {

@@ -12,7 +12,8 @@ import (
 var _ Frontier = (*Memory)(nil)
 
 // Memory is a Frontier held in memory. Its seen-set keeps a 64-bit hash of
-// each dedup key (about 38 bytes a URL); queued items keep their strings.
+// each dedup key (about 38 bytes a URL); queued items keep their strings
+// and an entry that says where they wait (about 40 bytes).
 // It starts no goroutines, never expires a lease, and loses everything when
 // the process ends. All methods are safe for concurrent use.
 type Memory struct {
@@ -21,24 +22,26 @@ type Memory struct {
 	mu     sync.Mutex
 	closed bool
 	seen   map[uint64]struct{}
+	// queued says where each queued item waits, by dedup key hash, so
+	// that an Add reaching a queued URL by a shorter path can move it
+	// (add); the entry left behind in the deeper ring is skipped when it
+	// comes up (lease).
+	queued map[uint64]place
 	done   int
 	// s holds the hosts, their due times, the breadth-first level, the
 	// leases and the wake-ups of waiting Next calls; the items live in its
 	// rings.
 	s *sched.Scheduler[ring]
-	// held are the children held back for a later level, by the depth of
-	// the pages they came from (hold.go).
-	held map[int]*heldLinks
 }
 
 // NewMemory returns an empty in-memory frontier enforcing p. It starts no
 // goroutines.
 func NewMemory(p Policy) *Memory {
 	return &Memory{
-		seed: maphash.MakeSeed(),
-		seen: make(map[uint64]struct{}),
-		s:    sched.New[ring](p.MaxInflight, p.Delay, true),
-		held: make(map[int]*heldLinks),
+		seed:   maphash.MakeSeed(),
+		seen:   make(map[uint64]struct{}),
+		queued: make(map[uint64]place),
+		s:      sched.New[ring](p.MaxInflight, p.Delay),
 	}
 }
 
@@ -52,12 +55,11 @@ func (m *Memory) Add(ctx context.Context, items ...Item) (int, error) {
 	if m.closed {
 		return 0, ErrClosed
 	}
-	return m.add(items, time.Now()), nil
+	return m.add(items, time.Now(), false), nil
 }
 
-// Next leases the next item: the oldest item of the current level (or, once
-// all of the level is leased, of the next depth) on the host that has been
-// due longest. It blocks while no item can be leased.
+// Next leases the next item: the oldest item of the current level on the
+// host that has been due longest. It blocks while no item can be leased.
 func (m *Memory) Next(ctx context.Context) (Lease, error) {
 	for {
 		if err := ctx.Err(); err != nil {
@@ -83,9 +85,8 @@ func (m *Memory) Next(ctx context.Context) (Lease, error) {
 	}
 }
 
-// Complete ends the lease and queues the new children in one step. The
-// children of a page leased ahead of its level are held back until the
-// level catches up (hold.go) and are not counted in the result.
+// Complete ends the lease and queues the new children in one step; a child
+// whose URL is queued at a greater depth moves it to its own.
 func (m *Memory) Complete(ctx context.Context, l Lease, children []Item) (int, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, err
@@ -99,14 +100,8 @@ func (m *Memory) Complete(ctx context.Context, l Lease, children []Item) (int, e
 		return 0, ErrStaleLease
 	}
 	now := time.Now()
-	n := 0
-	if depth, ahead := m.s.Ahead(l.ID); ahead {
-		m.hold(depth, children)
-	} else {
-		n = m.add(children, now)
-	}
+	n := m.add(children, now, true)
 	m.s.Complete(l.ID, now)
-	m.release(now)
 	m.done++
 	return n, nil
 }
@@ -123,11 +118,12 @@ func (m *Memory) Retry(ctx context.Context, l Lease, wait time.Duration) error {
 	if m.closed {
 		return ErrClosed
 	}
-	h, _, q := m.s.Retry(l.ID, wait, time.Now())
+	h, depth, q := m.s.Retry(l.ID, wait, time.Now())
 	if h == nil {
 		return ErrStaleLease
 	}
 	q.pushFront(newEntry(l.Item))
+	m.queued[maphash.String(m.seed, l.Item.DedupKey())] = place{h.Name(), clamp32(depth)}
 	return nil
 }
 
@@ -145,8 +141,7 @@ func (m *Memory) SetHostDelay(ctx context.Context, host string, d time.Duration)
 	return nil
 }
 
-// Stats returns the current counters. Children held back for a later level
-// are not counted until they are released.
+// Stats returns the current counters.
 func (m *Memory) Stats(ctx context.Context) (Stats, error) {
 	if err := ctx.Err(); err != nil {
 		return Stats{}, err
@@ -168,7 +163,7 @@ func (m *Memory) Close() error {
 		return ErrClosed
 	}
 	m.closed = true
-	m.seen, m.held = nil, nil
+	m.seen, m.queued = nil, nil
 	m.s.Release()
 	m.s.Broadcast()
 	return nil

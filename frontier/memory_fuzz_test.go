@@ -3,22 +3,19 @@ package frontier
 import (
 	"errors"
 	"fmt"
-	"maps"
 	"slices"
 	"testing"
 	"time"
 )
 
 // model is a plain reference frontier without time: each host's queue is a
-// slice kept in lease order. Like Memory it looks one level ahead: held are
-// the children of pages completed ahead of the level, by the pages' depth.
+// slice kept in lease order.
 type model struct {
 	max      int
 	seen     map[string]bool
 	queues   map[string][]Item
 	inflight map[string]int
 	pending  map[int]int
-	held     map[int][]Item
 	done     int
 }
 
@@ -33,45 +30,25 @@ func (md *model) level() (level int, ok bool) {
 	return level, ok
 }
 
-// ahead reports whether items shallower than depth are pending.
-func (md *model) ahead(depth int) bool {
-	level, ok := md.level()
-	return ok && depth > level
-}
-
-// hold keeps children of a page of depth completed ahead of the level.
-func (md *model) hold(depth int, children []Item) {
-	for _, c := range children {
-		dup := md.seen[c.DedupKey()]
-		for _, h := range md.held[depth] {
-			dup = dup || h.DedupKey() == c.DedupKey()
-		}
-		if !dup {
-			md.held[depth] = append(md.held[depth], c)
-		}
-	}
-}
-
-// release queues the held children of the depths no longer ahead,
-// shallowest first.
-func (md *model) release() {
-	for len(md.held) > 0 {
-		d := slices.Min(slices.Collect(maps.Keys(md.held)))
-		if md.ahead(d) {
-			return
-		}
-		for _, c := range md.held[d] {
-			md.add(c)
-		}
-		delete(md.held, d)
-	}
-}
-
-func (md *model) add(it Item) bool {
-	if md.seen[it.DedupKey()] {
+// add queues it if it is unseen, or with move (a Complete's child) moves
+// its URL's queued item to it when that one is deeper, and reports whether
+// it was unseen.
+func (md *model) add(it Item, move bool) bool {
+	k := it.DedupKey()
+	if md.seen[k] && !move {
 		return false
 	}
-	md.seen[it.DedupKey()] = true
+	if md.seen[k] {
+		q := md.queues[it.Host]
+		i := slices.IndexFunc(q, func(o Item) bool { return o.DedupKey() == k })
+		if i < 0 || q[i].Depth <= it.Depth {
+			return false
+		}
+		md.pending[q[i].Depth]--
+		md.queues[it.Host] = slices.Delete(q, i, i+1)
+	}
+	unseen := !md.seen[k]
+	md.seen[k] = true
 	q := md.queues[it.Host]
 	i := len(q)
 	for i > 0 && q[i-1].Depth > it.Depth {
@@ -79,7 +56,7 @@ func (md *model) add(it Item) bool {
 	}
 	md.queues[it.Host] = slices.Insert(q, i, it)
 	md.pending[it.Depth]++
-	return true
+	return unseen
 }
 
 func (md *model) retry(it Item) {
@@ -92,19 +69,12 @@ func (md *model) retry(it Item) {
 	md.inflight[it.Host]--
 }
 
-// leasable returns the hosts whose head may be leased now: at the level,
-// or at the depth after it once nothing of the level is queued.
+// leasable returns the hosts whose head may be leased now: at the level.
 func (md *model) leasable() map[string]bool {
 	level, _ := md.level()
-	open := level + 1
-	for _, q := range md.queues {
-		if len(q) > 0 && q[0].Depth == level {
-			open = level
-		}
-	}
 	hosts := make(map[string]bool)
 	for h, q := range md.queues {
-		if len(q) > 0 && md.inflight[h] < md.max && q[0].Depth <= open {
+		if len(q) > 0 && md.inflight[h] < md.max && q[0].Depth <= level {
 			hosts[h] = true
 		}
 	}
@@ -141,7 +111,7 @@ func FuzzMemory(f *testing.F) {
 		}
 		md := &model{
 			max: 1 + next()%3, seen: map[string]bool{}, queues: map[string][]Item{},
-			inflight: map[string]int{}, pending: map[int]int{}, held: map[int][]Item{},
+			inflight: map[string]int{}, pending: map[int]int{},
 		}
 		m := NewMemory(Policy{MaxInflight: md.max})
 		newItem := func(depth int) Item {
@@ -154,7 +124,7 @@ func FuzzMemory(f *testing.F) {
 			case 0: // Add
 				it := newItem(next()%4 - 1)
 				want := 0
-				if md.add(it) {
+				if md.add(it, false) {
 					want = 1
 				}
 				if n, err := m.Add(ctx, it); n != want || err != nil {
@@ -202,13 +172,9 @@ func FuzzMemory(f *testing.F) {
 					children = append(children, newItem(l.Item.Depth+next()%2))
 				}
 				want := 0
-				if md.ahead(l.Item.Depth) {
-					md.hold(l.Item.Depth, children)
-				} else {
-					for _, c := range children {
-						if md.add(c) {
-							want++
-						}
+				for _, c := range children {
+					if md.add(c, true) {
+						want++
 					}
 				}
 				if n, err := m.Complete(ctx, l, children); n != want || err != nil {
@@ -217,7 +183,6 @@ func FuzzMemory(f *testing.F) {
 				md.inflight[l.Item.Host]--
 				md.pending[l.Item.Depth]--
 				md.done++
-				md.release()
 			case 4: // a stale lease changes nothing
 				if len(ended) == 0 {
 					continue

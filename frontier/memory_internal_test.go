@@ -9,26 +9,23 @@ import (
 	"time"
 )
 
-// check verifies Memory's internal invariants: the scheduler's, and that
-// every ring holds as many entries as the scheduler counts. It takes the
-// lock.
+// check verifies Memory's internal invariants: the scheduler's, that every
+// ring holds as many live entries as the scheduler counts, and that every
+// queued item is in one. It takes the lock.
 func (m *Memory) check() error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.closed {
 		return nil
 	}
-	if err := m.s.Check(func(q *ring) int { return q.n }); err != nil {
+	if err := m.s.Check(m.live); err != nil {
 		return err
 	}
-	held := m.heldCount()
-	if n := m.s.Queued() + m.s.Inflight() + held; m.s.Pending() != n {
-		return fmt.Errorf("pending %d, want queued+inflight+held = %d", m.s.Pending(), n)
+	if n := m.s.Queued() + m.s.Inflight(); m.s.Pending() != n {
+		return fmt.Errorf("pending %d, want queued+inflight = %d", m.s.Pending(), n)
 	}
-	for d := range m.held {
-		if !m.s.AheadOf(d) {
-			return fmt.Errorf("children of depth %d held, but it is no longer ahead", d)
-		}
+	if len(m.queued) != m.s.Queued() {
+		return fmt.Errorf("%d items placed, %d queued", len(m.queued), m.s.Queued())
 	}
 	return nil
 }

@@ -10,25 +10,46 @@ import (
 // and depth, which the scheduler (frontier/internal/sched) hands out, and
 // the seen-set. Every function here expects m.mu held.
 
-// add queues the unseen items and returns how many there were.
-func (m *Memory) add(items []Item, now time.Time) int {
+// place is where a queued item waits: its host queue and depth.
+type place struct {
+	host  string
+	depth int32
+}
+
+// add queues the unseen items and returns how many there were. With move
+// (the children of a Complete), an item whose URL is still queued at a
+// greater depth was reached by a shorter path (a redirect or a sitemap
+// keeps its page's depth, so it can reach a URL that a link of the same
+// level queued one deeper): it is queued again, as given, at its depth,
+// and the deeper entry is counted out and left behind for lease to skip.
+func (m *Memory) add(items []Item, now time.Time, move bool) int {
 	n := 0
 	for i := range items {
 		it := &items[i]
 		k := maphash.String(m.seed, it.DedupKey())
-		if _, ok := m.seen[k]; ok {
-			continue
+		depth := clamp32(it.Depth)
+		old, moved := m.queued[k]
+		if _, seen := m.seen[k]; seen {
+			if !move || !moved || old.depth <= depth {
+				continue
+			}
+		} else {
+			m.seen[k] = struct{}{}
+			n++
 		}
-		m.seen[k] = struct{}{}
+		m.queued[k] = place{it.Host, depth}
 		q, _ := m.s.Push(it.Host, it.Depth, now)
 		q.pushBack(newEntry(*it))
-		n++
+		if move && moved {
+			m.s.Remove(old.host, int(old.depth), now)
+		}
 	}
 	return n
 }
 
-// lease hands out the head of the ready host due first. When nothing is
-// leasable, wait is how long until the first ready host is due (0 if no
+// lease hands out the head of the ready host due first, skipping the
+// entries left behind by a move to a shallower depth (add). When nothing
+// is leasable, wait is how long until the first ready host is due (0 if no
 // host is ready).
 func (m *Memory) lease(now time.Time) (l Lease, wait time.Duration, ok bool) {
 	h, wait := m.s.Ready(now)
@@ -36,9 +57,29 @@ func (m *Memory) lease(now time.Time) (l Lease, wait time.Duration, ok bool) {
 		return Lease{}, wait, false
 	}
 	depth, q := h.Head()
-	e := q.popFront()
-	id := m.s.Lease(h, now)
-	return Lease{ID: id, Item: e.item(h.Name(), depth)}, 0, true
+	for {
+		e := q.popFront()
+		k := maphash.String(m.seed, e.dedupKey())
+		if p, queued := m.queued[k]; !queued || p != (place{h.Name(), clamp32(depth)}) {
+			continue // left behind; the bucket counts a live entry after it
+		}
+		delete(m.queued, k)
+		id := m.s.Lease(h, now)
+		return Lease{ID: id, Item: e.item(h.Name(), depth)}, 0, true
+	}
+}
+
+// live counts the entries of r that are not left behind: those the
+// scheduler counts.
+func (m *Memory) live(host string, depth int, r *ring) int {
+	n := 0
+	for i := range r.n {
+		e := r.buf[(r.head+i)%len(r.buf)]
+		if m.queued[maphash.String(m.seed, e.dedupKey())] == (place{host, clamp32(depth)}) {
+			n++
+		}
+	}
+	return n
 }
 
 // entry is a queued item without the fields its place in a host queue
@@ -53,6 +94,13 @@ type entry struct {
 
 func newEntry(it Item) entry {
 	return entry{url: it.URL, key: it.Key, parent: it.Parent, attempts: clamp32(it.Attempts), hops: clamp32(it.Hops), mode: it.Mode}
+}
+
+func (e entry) dedupKey() string {
+	if e.key != "" {
+		return e.key
+	}
+	return e.url
 }
 
 func (e entry) item(host string, depth int) Item {

@@ -15,11 +15,16 @@ import (
 //	                                 counters, checkpoint, epoch, generation
 //	a<dedup key>                     annotation (Done.Annotation), kept
 //	                                 across generations
-//	s<dedup key>                     seen-set (exact: the whole key), empty value
-//	                                 of the current generation
+//	s<dedup key>                     seen-set of the current generation (exact:
+//	                                 the whole key); the value is the place
+//	                                 the item was queued at (appendPlace),
+//	                                 empty in states written before places
 //	q<uvarint len><host><depth><seq> queued item; depth and seq are 8 bytes
 //	                                 big-endian, so one host's queue is one
-//	                                 range, ordered by depth, then FIFO
+//	                                 range, ordered by depth, then FIFO; the
+//	                                 value is the item, or the one byte
+//	                                 itemMoved for an item queued again at
+//	                                 a shallower depth
 //	l<lease id>                      leased item (8 bytes big-endian id)
 //	d<host>                          SetHostDelay override, uvarint ns
 //
@@ -114,11 +119,49 @@ func delayKey(host string) []byte {
 
 // The first byte of an encoded item: itemVersion, or itemVersionMode for
 // an item with a Mode, whose byte follows. Items without one are encoded
-// as before Mode existed, so older state directories read the same.
+// as before Mode existed, so older state directories read the same. A
+// queue value of the one byte itemMoved holds no item: its URL was queued
+// again at a shallower depth, and Next skips it.
 const (
+	itemMoved       = 0
 	itemVersion     = 1
 	itemVersionMode = 2
 )
+
+// movedValue is the queue value of a moved item.
+var movedValue = []byte{itemMoved}
+
+func isMoved(v []byte) bool { return len(v) == 1 && v[0] == itemMoved }
+
+// place is where a queued item was put: its host, depth and sequence
+// number, the parts of its queue key.
+type place struct {
+	host  string
+	depth int
+	seq   uint64
+}
+
+// appendPlace encodes p as a seen value: depth as a zig-zag varint, seq as
+// a uvarint, then the host.
+func appendPlace(dst []byte, p place) []byte {
+	dst = binary.AppendVarint(dst, int64(p.depth))
+	dst = binary.AppendUvarint(dst, p.seq)
+	return append(dst, p.host...)
+}
+
+// decodePlace decodes what appendPlace wrote; ok is false for anything
+// else (the empty value of a state written before places).
+func decodePlace(b []byte) (p place, ok bool) {
+	depth, n := binary.Varint(b)
+	if n <= 0 || int64(int(depth)) != depth {
+		return place{}, false
+	}
+	seq, m := binary.Uvarint(b[n:])
+	if m <= 0 {
+		return place{}, false
+	}
+	return place{host: string(b[n+m:]), depth: int(depth), seq: seq}, true
+}
 
 // appendItem encodes it: a version byte (and the Mode byte, if not 0),
 // Depth, Attempts and Hops as zig-zag varints, then URL, Key, Parent and

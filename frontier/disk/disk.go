@@ -151,11 +151,9 @@ func Open(dir string, p frontier.Policy, opts Options) (*Disk, error) {
 	return d, nil
 }
 
-// newScheduler returns the empty scheduling state of a Disk enforcing p:
-// strict breadth-first order, no lookahead (links held back in memory
-// would be lost in a crash).
+// newScheduler returns the empty scheduling state of a Disk enforcing p.
 func newScheduler(p frontier.Policy) *sched.Scheduler[span] {
-	return sched.New[span](p.MaxInflight, p.Delay, false)
+	return sched.New[span](p.MaxInflight, p.Delay)
 }
 
 // open opens the store, checks its metadata and rebuilds the scheduling

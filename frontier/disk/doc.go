@@ -21,7 +21,9 @@
 // 8 MiB memtables.
 //
 // The semantics are the memory backend's, and the frontiertest suite checks
-// them: breadth-first gating by depth, per-host FIFO within a depth, Retry
+// them: breadth-first gating by depth, moves of queued items to a shorter
+// depth (a moved item's slot keeps a one-byte marker until Next passes
+// it), per-host FIFO within a depth, Retry
 // to the front, MaxInflight, Delay, SetHostDelay, ErrDone, ErrStaleLease,
 // and the optional interfaces a Disk implements: frontier.Batcher
 // (CompleteBatch and Checkpoint) and frontier.Annotator (annotations and

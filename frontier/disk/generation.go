@@ -176,9 +176,10 @@ func (d *Disk) nextGeneration(items []frontier.Item, checkpoint []byte) error {
 		}
 		fresh[k] = struct{}{}
 		d.kbuf = seenKey(d.kbuf[:0], k)
-		if err := d.enqueue(b, it, now); err != nil {
+		if _, err := d.enqueue(b, it, now); err != nil {
 			return joinClose(err, b)
 		}
+		d.seen++
 	}
 	var err error
 	if checkpoint == nil {

@@ -29,7 +29,7 @@ func (d *Disk) Add(ctx context.Context, items ...frontier.Item) (int, error) {
 		return 0, err
 	}
 	b := d.db.NewBatch()
-	n, err := d.add(b, items, time.Now(), make(map[string]struct{}))
+	n, err := d.add(b, items, time.Now(), make(map[string]place), false)
 	if err == nil && n > 0 {
 		err = d.putCounters(b)
 	}
@@ -149,10 +149,10 @@ func (d *Disk) checkLeases(done []Done) error {
 func (d *Disk) complete(done []Done, checkpoint []byte) (int, error) {
 	now := time.Now()
 	b := d.db.NewBatch()
-	fresh := make(map[string]struct{})
+	fresh := make(map[string]place)
 	n := 0
 	for _, dn := range done {
-		k, err := d.add(b, dn.Children, now, fresh)
+		k, err := d.add(b, dn.Children, now, fresh, true)
 		n += k
 		if err != nil {
 			return n, joinClose(err, b)
@@ -195,6 +195,7 @@ func (d *Disk) Retry(ctx context.Context, l frontier.Lease, wait time.Duration) 
 		return frontier.ErrStaleLease
 	}
 	q.first--
+	q.n++
 	b := d.db.NewBatch()
 	err := b.Delete(leaseKey(l.ID), nil)
 	if err == nil {

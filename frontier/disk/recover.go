@@ -21,10 +21,10 @@ func (d *Disk) recover(epoch uint64) error {
 	if err := d.loadDelays(now); err != nil {
 		return err
 	}
-	if err := d.scanQueues(now); err != nil {
-		return err
-	}
 	b := d.db.NewBatch()
+	if err := d.scanQueues(b, now); err != nil {
+		return joinClose(err, b)
+	}
 	if err := d.returnLeases(b, now); err != nil {
 		return joinClose(err, b)
 	}
@@ -91,16 +91,35 @@ func (d *Disk) loadDelays(now time.Time) error {
 	})
 }
 
-// scanQueues queues every item of the queue keys in the scheduler. The
-// keys sort by host, then depth, then sequence number, and a bucket's
-// sequence numbers must be contiguous.
-func (d *Disk) scanQueues(now time.Time) error {
-	var last struct {
-		host  string
-		depth int
-		ok    bool
+// scanQueues counts every queued item in the scheduler and locates each
+// bucket's slots. The keys sort by host, then depth, then sequence number,
+// and a bucket's sequence numbers must be contiguous. Moved items hold
+// slots but are not counted; a bucket of moved items only (its last item
+// was leased in a write that did not reach the disk, after the moves) is
+// deleted, writing into b.
+func (d *Disk) scanQueues(b *pebble.Batch, now time.Time) error {
+	var cur struct {
+		host         string
+		depth        int
+		first, slots uint64 // seq of the first slot and how many follow
+		items        int
+		ok           bool
 	}
-	return d.scan(prefixQueue, func(k, _ []byte) error {
+	flush := func() error {
+		if !cur.ok {
+			return nil
+		}
+		if cur.items == 0 {
+			return b.DeleteRange(queueKey(nil, cur.host, cur.depth, cur.first), queueKey(nil, cur.host, cur.depth, cur.first+cur.slots), nil)
+		}
+		var q *span
+		for range cur.items {
+			q, _ = d.s.Push(cur.host, cur.depth, now)
+		}
+		q.first, q.n = cur.first-seqStart, int(cur.slots)
+		return nil
+	}
+	err := d.scan(prefixQueue, func(k, v []byte) error {
 		name, depth, seq, err := parseQueueKey(k)
 		if err != nil {
 			return fmt.Errorf("%w: %w", ErrCorrupt, err)
@@ -108,18 +127,27 @@ func (d *Disk) scanQueues(now time.Time) error {
 		switch {
 		case seq == math.MaxUint64:
 			return fmt.Errorf("queue key %q: sequence number overflows: %w", k, ErrCorrupt)
-		case last.ok && last.host == name && last.depth > depth:
+		case cur.ok && cur.host == name && cur.depth > depth:
 			return fmt.Errorf("queue key %q out of order: %w", k, ErrCorrupt)
 		}
-		last.host, last.depth, last.ok = name, depth, true
-		q, n := d.s.Push(name, depth, now)
-		if n == 0 {
-			q.first = seq - seqStart
-		} else if want := q.at(n); seq != want {
+		if !cur.ok || cur.host != name || cur.depth != depth {
+			if err := flush(); err != nil {
+				return err
+			}
+			cur.host, cur.depth, cur.first, cur.slots, cur.items, cur.ok = name, depth, seq, 0, 0, true
+		} else if want := cur.first + cur.slots; seq != want {
 			return fmt.Errorf("queue of %q at depth %d skips from %d to %d: %w", name, depth, want, seq, ErrCorrupt)
+		}
+		cur.slots++
+		if !isMoved(v) {
+			cur.items++
 		}
 		return nil
 	})
+	if err != nil {
+		return err
+	}
+	return flush()
 }
 
 // returnLeases moves the items leased by the last process back to the
@@ -146,6 +174,7 @@ func (d *Disk) returnLeases(b *pebble.Batch, now time.Time) error {
 		it := ls[i].item
 		q, _ := d.s.Push(it.Host, it.Depth, now)
 		q.first--
+		q.n++
 		d.vbuf = appendItem(d.vbuf[:0], queuedItem(it))
 		if err := b.Set(queueKey(nil, it.Host, it.Depth, q.at(0)), d.vbuf, nil); err != nil {
 			return err

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cockroachdb/pebble/v2"
+
 	"github.com/crawl-dev/crawl/frontier"
 )
 
@@ -249,5 +251,50 @@ func TestReopenScheduler(t *testing.T) {
 	slices.Sort(depth1)
 	if want := urls([]frontier.Item{a3, c1}); !slices.Equal(depth1, want) || got[5] != b2.URL {
 		t.Errorf("drained %q, want %q then %q", got, want, b2.URL)
+	}
+}
+
+// TestReopenMoved: items moved to a shorter depth keep their order across a
+// reopen; the slots they left are skipped, and deleted once passed, and a
+// bucket left with moved slots only (its last item's lease written but not
+// its deletion) is deleted by Open.
+func TestReopenMoved(t *testing.T) {
+	dir := t.TempDir()
+	p := frontier.Policy{MaxInflight: 2}
+	d := open(t, dir, p, Options{})
+	p2, q2, r3, m2 := item("x.test", "p", 2), item("x.test", "q", 2), item("x.test", "r", 3), item("y.test", "m", 2)
+	s0 := item("s.test", "0", 0)
+	add(t, d, s0, p2, q2, r3, m2)
+	p1, m1 := p2, m2
+	p1.Depth, p1.Parent = 1, "http://x.test/"
+	m1.Depth = 1
+	complete(t, d, next(t, d), p1, m1)
+	if c := d.contents(t); c.moved != 1 || len(c.queued) != 4 {
+		t.Errorf("store holds %d items and %d moved slots, want 4 and 1 (y.test's emptied bucket deleted)", len(c.queued), c.moved)
+	}
+	closeDisk(t, d)
+	rewrite(t, dir, func(b *pebble.Batch) error {
+		return b.Set(queueKey(nil, "z.test", 5, seqStart+7), movedValue, nil)
+	})
+
+	d = open(t, dir, p, Options{})
+	defer closeDisk(t, d)
+	checkScheduler(t, d)
+	if got, want := stats(t, d), (frontier.Stats{Queued: 4, Seen: 5, Done: 1}); got != want {
+		t.Errorf("Stats after reopen = %+v, want %+v", got, want)
+	}
+	got := drain(t, d)
+	checkScheduler(t, d)
+	if len(got) != 4 {
+		t.Fatalf("drained %+v, want 4 items", got)
+	}
+	if got[0].Depth != 1 || got[1].Depth != 1 || !slices.Contains(got[:2], p1) || !slices.Contains(got[:2], m1) {
+		t.Errorf("first leases %+v, want p and m at depth 1", got[:2])
+	}
+	if got[2] != q2 || got[3] != r3 {
+		t.Errorf("last leases %+v, want %+v then %+v", got[2:], q2, r3)
+	}
+	if c := d.contents(t); c.moved != 0 || len(c.queued) != 0 {
+		t.Errorf("store holds %d items and %d moved slots after the drain, want none", len(c.queued), c.moved)
 	}
 }

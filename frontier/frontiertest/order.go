@@ -7,8 +7,7 @@ import (
 )
 
 // testBreadthFirst: no depth-1 item is leased while a depth-0 item is held,
-// even on an idle host; with lookahead, not while one is queued, and no
-// depth-2 item while a depth-0 item is held.
+// even on an idle host.
 func testBreadthFirst(e *env) {
 	f := e.newFrontier(frontier.Policy{MaxInflight: 4})
 	a0, b1, a1 := item("a.test", "0", 0), item("b.test", "1", 1), item("a.test", "1", 1)
@@ -18,67 +17,68 @@ func testBreadthFirst(e *env) {
 	if l.Item.URL != a0.URL {
 		e.t.Fatalf("first lease = %q, want %q", l.Item.URL, a0.URL)
 	}
-	var got []string
-	if e.lookahead {
-		got = urlsOf(e.nextN(f, 2))
-		e.blocks(f)
-		e.complete(f, l)
-	} else {
-		e.blocks(f)
-		e.complete(f, l)
-		got = urlsOf(e.nextN(f, 2))
-	}
+	e.blocks(f)
+	e.complete(f, l)
+	got := urlsOf(e.nextN(f, 2))
 	if want := []string{a1.URL, b1.URL}; !slices.Equal(got, want) {
 		e.t.Errorf("leases of depth 1 = %q, want %q", got, want)
 	}
 }
 
-// testLookaheadHoldsLinks: with lookahead, the children of a depth-1 page
-// completed while a depth-0 page is held wait for it, so that a URL both
-// reach gets its shortest depth: one hop from the seed, or the seed's own
-// depth through a redirect (a redirect target keeps the redirect's depth).
-// A held child is not counted in Stats but keeps the crawl from being done.
-func testLookaheadHoldsLinks(e *env) {
-	if !e.lookahead {
-		e.t.Skip("the backend has no lookahead")
+// testShorterPathWins: a child that Complete queues whose URL waits at a
+// greater depth takes its place, with its own fields (a redirect target
+// keeps its page's depth, so a page of the level can reach a URL that a
+// link of the same level queued one deeper, and the shorter path must
+// win); one at the same or a greater depth changes nothing, and so does an
+// Add. Each URL is leased once, and only unseen URLs count as new.
+func testShorterPathWins(e *env) {
+	f := e.newFrontier(frontier.Policy{MaxInflight: 4})
+	a0, b0 := item("a.test", "0", 0), item("b.test", "0", 0)
+	x1, y1 := item("c.test", "x", 1), item("c.test", "y", 1)
+	x1.Parent, y1.Parent = b0.URL, b0.URL
+	e.add(f, a0, b0)
+	ls := e.nextN(f, 2) // a0, b0
+	e.complete(f, ls[1], x1, y1)
+	x0 := x1 // a0 redirects to x
+	x0.Depth, x0.Parent, x0.Hops, x0.Mode = 0, a0.URL, 1, 3
+	y2 := y1
+	y2.Depth, y2.Parent = 2, a0.URL
+	if n := e.complete(f, ls[0], x0, y2, x1); n != 0 {
+		e.t.Errorf("Complete with x and y again = %d new, want 0", n)
 	}
-	for _, tc := range []struct {
-		name      string
-		fromAhead int // depth of x as the depth-1 page's child
-		fromSeed  int // depth of x as the seed's child; -1: not its child
-		wantDepth int
-	}{
-		{"link only ahead", 2, -1, 2},
-		{"link from both", 2, 1, 1},
-		{"redirect only ahead", 1, -1, 1},
-		{"redirect from the seed", 1, 0, 0},
-	} {
-		f := e.newFrontier(frontier.Policy{MaxInflight: 4})
-		a0, b1, x := item("a.test", "0", 0), item("b.test", "1", 1), item("c.test", "x", tc.fromAhead)
-		e.add(f, a0, b1)
-		l0 := e.next(f)
-		l1 := e.next(f)
-		if l0.Item.URL != a0.URL || l1.Item.URL != b1.URL {
-			e.t.Fatalf("%s: leases = %q, %q, want %q, %q", tc.name, l0.Item.URL, l1.Item.URL, a0.URL, b1.URL)
+	e.wantStats(f, "after x moved", frontier.Stats{Queued: 2, Seen: 4, Done: 2})
+	if l := e.next(f); l.Item != x0 {
+		e.t.Errorf("leased %+v, want x at its shorter depth %+v", l.Item, x0)
+	} else {
+		e.blocks(f) // y waits for depth 0
+		y := y1
+		y.Depth = 0
+		if n := e.add(f, y); n != 0 { // y is queued at depth 1: Add does not move it
+			e.t.Errorf("Add of a queued URL = %d, want 0", n)
 		}
-		e.complete(f, l1, x)
-		if q := e.stats(f).Queued; q != 0 { // held children are not counted
-			e.t.Errorf("%s: Queued = %d while x is held, want 0", tc.name, q)
-		}
-		e.blocks(f)
-		if tc.fromSeed >= 0 {
-			xs := x
-			xs.Depth = tc.fromSeed
-			e.complete(f, l0, xs)
-		} else {
-			e.complete(f, l0)
-		}
-		lx := e.next(f)
-		if lx.Item.URL != x.URL || lx.Item.Depth != tc.wantDepth {
-			e.t.Errorf("%s: leased %q at depth %d, want %q at %d", tc.name, lx.Item.URL, lx.Item.Depth, x.URL, tc.wantDepth)
-		}
-		e.complete(f, lx)
-		e.done(f)
+		e.wantStats(f, "with x leased", frontier.Stats{Queued: 1, Inflight: 1, Seen: 4, Done: 2})
+		e.complete(f, l)
+	}
+	if l := e.next(f); l.Item != y1 {
+		e.t.Errorf("leased %+v, want y as first queued %+v", l.Item, y1)
+	} else {
+		e.complete(f, l)
+	}
+	e.done(f)
+
+	// Moves out of a bucket the URL shares, and out of one it empties.
+	f = e.newFrontier(frontier.Policy{})
+	s0 := item("e.test", "s", 0)
+	p2, q2, r3 := item("d.test", "p", 2), item("d.test", "q", 2), item("d.test", "r", 3)
+	e.add(f, s0, p2, q2, r3)
+	p1, r1 := p2, r3
+	p1.Depth, r1.Depth = 1, 1
+	if n := e.complete(f, e.next(f), r1, p1); n != 0 {
+		e.t.Errorf("Complete moving r and p = %d new, want 0", n)
+	}
+	e.wantStats(f, "after the moves", frontier.Stats{Queued: 3, Seen: 4, Done: 1})
+	if got, want := e.drain(f), []string{r3.URL, p2.URL, q2.URL}; !slices.Equal(got, want) {
+		e.t.Errorf("lease order = %q, want %q", got, want)
 	}
 }
 
@@ -99,9 +99,7 @@ func testLateAddOfLowerDepth(e *env) {
 	if lb.Item.URL != b0.URL {
 		e.t.Fatalf("lease after the late Add = %q, want %q", lb.Item.URL, b0.URL)
 	}
-	if !e.lookahead { // with lookahead depth 1 is open again: b0 is leased
-		e.blocks(f)
-	}
+	e.blocks(f)
 	e.complete(f, lb)
 	got := urlsOf(e.nextN(f, 2))
 	if want := []string{a2.URL, c1.URL}; !slices.Equal(got, want) {

@@ -23,11 +23,6 @@ type Options struct {
 	// time.Millisecond for a server that keeps due times in milliseconds).
 	// Lower bounds on elapsed time are relaxed by it. Ignored with Synctest.
 	Resolution time.Duration
-	// Lookahead says the backend leases depth d+1 once all of depth d is
-	// leased, holding back the deeper links of such pages (see the
-	// ordering rules of frontier.Frontier); without it the suite checks
-	// the strict order.
-	Lookahead bool
 
 	// The optional interfaces the backend's frontier implements. The
 	// crawler picks its commit order from them, so a backend (or a wrapper
@@ -88,11 +83,11 @@ func RunOptions(t *testing.T, opts Options, open func(t *testing.T, p frontier.P
 		t.Run(tc.name, func(t *testing.T) {
 			if opts.Synctest {
 				synctest.Test(t, func(t *testing.T) {
-					tc.fn(&env{t: t, open: open, exact: true, lookahead: opts.Lookahead})
+					tc.fn(&env{t: t, open: open, exact: true})
 				})
 				return
 			}
-			tc.fn(&env{t: t, open: open, resolution: opts.Resolution, lookahead: opts.Lookahead})
+			tc.fn(&env{t: t, open: open, resolution: opts.Resolution})
 		})
 	}
 }
@@ -149,7 +144,7 @@ func tests() []testCase {
 		{"NextContext", testNextContext},
 		{"Close", testClose},
 		{"BreadthFirst", testBreadthFirst},
-		{"LookaheadHoldsLinks", testLookaheadHoldsLinks},
+		{"ShorterPathWins", testShorterPathWins},
 		{"LateAddOfLowerDepth", testLateAddOfLowerDepth},
 		{"HostOrder", testHostOrder},
 		{"MaxInflight", testMaxInflight},
@@ -176,7 +171,6 @@ type env struct {
 	open       Open
 	exact      bool // inside a synctest bubble
 	resolution time.Duration
-	lookahead  bool
 }
 
 // newFrontier opens a frontier that is closed when the test ends.

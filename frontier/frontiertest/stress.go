@@ -11,25 +11,29 @@ import (
 )
 
 // graph is a random site: every page is reachable from the seeds, and dist
-// is each page's shortest link distance from a seed.
+// is each page's shortest depth from a seed: a link adds one, a redirect
+// (a child at its page's depth, as the crawler queues a redirect target)
+// adds nothing.
 type graph struct {
-	urls  []string
-	hosts []int // host index of each page
-	links [][]int
-	dist  []int
-	index map[string]int
+	urls      []string
+	hosts     []int // host index of each page
+	links     [][]int
+	redirects [][]int
+	dist      []int
+	index     map[string]int
 }
 
 func hostName(h int) string { return fmt.Sprintf("h%02d.test", h) }
 
 // newGraph builds n pages over nHost hosts: the first nSeed pages are seeds,
-// every later page is linked from a random earlier page, and every page has
-// extra random links.
+// every later page is linked from a random earlier page, every page has
+// extra random links, and one page in eight also redirects to a random
+// page.
 func newGraph(n, nHost, nSeed, extra int) *graph {
 	rng := rand.New(rand.NewPCG(7, 11))
 	g := &graph{
 		urls: make([]string, n), hosts: make([]int, n), links: make([][]int, n),
-		dist: make([]int, n), index: make(map[string]int, n),
+		redirects: make([][]int, n), dist: make([]int, n), index: make(map[string]int, n),
 	}
 	for i := range n {
 		g.hosts[i] = rng.IntN(nHost)
@@ -44,22 +48,41 @@ func newGraph(n, nHost, nSeed, extra int) *graph {
 		for range extra {
 			g.links[i] = append(g.links[i], rng.IntN(n))
 		}
+		if rng.IntN(8) == 0 {
+			g.redirects[i] = append(g.redirects[i], rng.IntN(n))
+		}
 	}
+	// 0-1 breadth-first search: a redirect goes to the front.
 	for i := range g.dist {
 		g.dist[i] = -1
 	}
-	queue := make([]int, 0, n)
+	var front, back []int
 	for i := range nSeed {
 		g.dist[i] = 0
-		queue = append(queue, i)
+		back = append(back, i)
 	}
-	for len(queue) > 0 {
-		i := queue[0]
-		queue = queue[1:]
+	relax := func(j, d int) bool {
+		if g.dist[j] >= 0 && g.dist[j] <= d {
+			return false
+		}
+		g.dist[j] = d
+		return true
+	}
+	for len(front)+len(back) > 0 {
+		var i int
+		if len(front) > 0 {
+			i, front = front[len(front)-1], front[:len(front)-1]
+		} else {
+			i, back = back[0], back[1:]
+		}
+		for _, j := range g.redirects[i] {
+			if relax(j, g.dist[i]) {
+				front = append(front, j)
+			}
+		}
 		for _, j := range g.links[i] {
-			if g.dist[j] < 0 {
-				g.dist[j] = g.dist[i] + 1
-				queue = append(queue, j)
+			if relax(j, g.dist[i]+1) {
+				back = append(back, j)
 			}
 		}
 	}
@@ -71,10 +94,10 @@ func (g *graph) item(i, depth int, parent string) frontier.Item {
 }
 
 // testStress crawls a random graph with many workers. Every page must be
-// leased at its shortest depth and completed exactly once, no host may
-// exceed its limit, no lease may overtake a shallower one still held (with
-// lookahead: one two or more levels up), and every worker must end with
-// ErrDone.
+// leased at its shortest depth and completed exactly once, also when a
+// redirect of a page of the level reaches a URL a link queued deeper; no
+// host may exceed its limit, no lease may overtake a shallower one still
+// held, and every worker must end with ErrDone.
 func testStress(e *env) {
 	const (
 		nURL    = 2000
@@ -135,18 +158,19 @@ func testStress(e *env) {
 				fail("host %s has %d leases, limit %d", hostName(h), n, limit)
 			}
 			held[d].Add(1)
-			overtakes := d // the shallower depths no lease may overtake
-			if e.lookahead {
-				overtakes = max(0, d-1)
-			}
-			for shallower := range overtakes {
+			for shallower := range d {
 				if n := held[shallower].Load(); n > 0 {
 					fail("%s leased at depth %d while %d depth-%d leases are held", l.Item.URL, d, n, shallower)
 				}
 			}
-			children := make([]frontier.Item, 0, len(g.links[i]))
+			children := make([]frontier.Item, 0, len(g.links[i])+len(g.redirects[i]))
 			for _, j := range g.links[i] {
 				children = append(children, g.item(j, d+1, l.Item.URL))
+			}
+			for _, j := range g.redirects[i] {
+				it := g.item(j, d, l.Item.URL)
+				it.Hops = l.Item.Hops + 1
+				children = append(children, it)
 			}
 			held[d].Add(-1)
 			inflight[h].Add(-1)

@@ -37,7 +37,13 @@
 //	d:<host>    zset  the depths at which the host has queued items
 //	q:<d>:<host> list the host's queued records of depth d, in lease order
 //	s:<bucket>  hash  seen-set: bucket = top bits of the dedup key's 64-bit
-//	                  FNV-1a hash, field = the other bits
+//	                  FNV-1a hash, field = the other bits, value = the
+//	                  depth the URL was last queued at ('' in crawls
+//	                  begun before depths were kept)
+//	moved       hash  "depth host dedup-key" -> how many copies of a URL
+//	                  in q:<depth>:<host> were moved to a shallower depth
+//	                  (a Complete's child reached the URL by a shorter
+//	                  path); Next drops them when they come up
 //	workers     set   the names of the workers with a journal
 //	j:<worker>  hash  the worker's journal: lease id -> record
 //	w:<worker>  hash  acked (entries acknowledged), off (its output's offset)
@@ -81,7 +87,8 @@
 // would crawl its URLs again) and with appendonly yes if the crawl must
 // survive a Redis restart. Measured on 2 cores (BenchmarkMemoryPerURL):
 // a queued URL costs about 83 bytes with a 35-byte URL and parent, a seen
-// URL about 13 bytes while each seen bucket holds tens of keys (more, with
+// URL about 13 bytes while each seen bucket holds tens of keys (before
+// the seen-set kept each URL's depth, one or two bytes more) (more, with
 // few URLs per bucket: 50 bytes at 3 a bucket). Close deletes nothing;
 // Delete removes a crawl's keys with SCAN and UNLINK in batches, through
 // the one server the client talks to (a standalone server, or the node a

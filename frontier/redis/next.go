@@ -163,7 +163,7 @@ func (f *Frontier) reclaimID(ctx context.Context, id uint64) error {
 // claim leases the head item of host at depth if it is still leasable.
 func (f *Frontier) claim(ctx context.Context, host string, depth int) (frontier.Lease, bool, error) {
 	ks := []string{f.keys.meta, f.keys.lv, f.keys.ready, f.keys.leases, f.keys.infl, f.keys.ids,
-		f.keys.host(host), f.keys.depths(host), f.keys.queue(host, depth)}
+		f.keys.host(host), f.keys.depths(host), f.keys.queue(host, depth), f.keys.pd, f.keys.moved}
 	v, err := f.sc.claim.Run(ctx, f.c, ks, host, strconv.Itoa(depth), f.ttl.Milliseconds()).Slice()
 	if err != nil {
 		return frontier.Lease{}, false, fmt.Errorf("claim: %w", err)

@@ -87,7 +87,8 @@ func (f *Frontier) CompleteRecord(ctx context.Context, l frontier.Lease, childre
 	// them, the script answers the lease's own and we run it again.
 	for range 2 {
 		ks := []string{f.keys.meta, f.keys.pd, f.keys.lv, f.keys.ready, f.keys.leases, f.keys.infl,
-			f.keys.host(host), f.keys.depths(host), f.keys.journal(f.worker), f.keys.worker(f.worker), f.keys.workers}
+			f.keys.host(host), f.keys.depths(host), f.keys.journal(f.worker), f.keys.worker(f.worker), f.keys.workers,
+			f.keys.moved}
 		args := []any{l.ID, host, strconv.Itoa(depth), rec, f.worker}
 		ks, args = f.appendItems(ks, args, children)
 		v, err := f.sc.complete.Run(ctx, f.c, ks, args...).Slice()

@@ -167,6 +167,9 @@ type keys struct {
 	ids    string // counter of lease ids
 	// workers is the set of the names of the workers with a journal.
 	workers string
+	// moved is the hash of queued copies moved to a shallower depth:
+	// "depth host dedup-key" -> how many wait to be dropped.
+	moved string
 }
 
 func newKeys(crawlID string) keys {
@@ -174,6 +177,7 @@ func newKeys(crawlID string) keys {
 	return keys{
 		prefix: p, meta: p + "meta", pd: p + "pd", lv: p + "lv", ready: p + "ready",
 		leases: p + "leases", infl: p + "inflight", ids: p + "ids", workers: p + "workers",
+		moved: p + "moved",
 	}
 }
 

@@ -59,16 +59,69 @@ local function pend(kmeta, kpd, klv, depth, n)
   end
   redis.call('HINCRBY', kmeta, 'pending', n)
 end
+-- uvarint reads the unsigned varint of s at i and returns it and the index
+-- after it, or nil at the end of s.
+local function uvarint(s, i)
+  local v, m = 0, 1
+  while true do
+    local b = string.byte(s, i)
+    if not b then return nil, i end
+    i = i + 1
+    v = v + (b % 128) * m
+    if b < 128 then return v, i end
+    m = m * 128
+  end
+end
+-- dedup returns the dedup key of a queued record (see codec.go): its Key,
+-- or its URL when the Key is empty.
+local function dedup(rec)
+  local v, i = uvarint(rec, 1)
+  if v and v % 2 == 1 then v, i = uvarint(rec, i) end -- a Mode, then Attempts
+  if v then v, i = uvarint(rec, i) end -- Hops
+  local n
+  if v then n, i = uvarint(rec, i) end
+  if not n then return rec end
+  local url = string.sub(rec, i, i + n - 1)
+  n, i = uvarint(rec, i + n)
+  if not n or n == 0 then return url end
+  return string.sub(rec, i, i + n - 1)
+end
 -- enqueue adds one item if its dedup key is unseen and returns 1 if so.
-local function enqueue(kmeta, kpd, klv, kready, ks, kh, kd, kq, field, host, depth, rec)
-  if redis.call('HSETNX', ks, field, '') == 0 then return 0 end
+-- The seen-set's value is the depth the item was queued at. With kmv (a
+-- Complete's child), an item whose URL is queued at a greater depth is
+-- queued again at its own, and the deeper copy is noted in kmv, to be
+-- dropped when it comes up (dropMoved): it no longer counts as queued,
+-- but stays pending until then, which keeps its host's depths and the
+-- level as they were. Breadth-first order makes that exact: the lease
+-- being completed holds the level at the child's depth or one above it,
+-- so a URL queued deeper has not been leased.
+local function enqueue(kmeta, kpd, klv, kready, ks, kh, kd, kq, field, host, depth, rec, kmv)
+  local old = redis.call('HGET', ks, field)
+  if old then
+    if not kmv or old == '' or tonumber(old) <= tonumber(depth) then return 0 end
+    redis.call('HINCRBY', kmv, old .. ' ' .. host .. ' ' .. dedup(rec), 1)
+    redis.call('HINCRBY', kmeta, 'queued', -1)
+  else
+    redis.call('HINCRBY', kmeta, 'seen', 1)
+  end
+  redis.call('HSET', ks, field, depth)
   redis.call('RPUSH', kq, rec)
   redis.call('ZADD', kd, depth, depth)
   redis.call('HINCRBY', kmeta, 'queued', 1)
-  redis.call('HINCRBY', kmeta, 'seen', 1)
   pend(kmeta, kpd, klv, depth, 1)
   place(kmeta, kready, kh, kd, host)
+  if old then return 0 end
   return 1
+end
+-- dropMoved tells whether rec, just popped from host's queue of depth, is
+-- a copy that enqueue moved to a shallower depth, and if so counts it out.
+local function dropMoved(kmeta, kpd, klv, kmv, host, depth, rec)
+  if redis.call('EXISTS', kmv) == 0 then return false end
+  local mk = depth .. ' ' .. host .. ' ' .. dedup(rec)
+  if not redis.call('HGET', kmv, mk) then return false end
+  if redis.call('HINCRBY', kmv, mk, -1) <= 0 then redis.call('HDEL', kmv, mk) end
+  pend(kmeta, kpd, klv, depth, -1)
+  return true
 end
 -- split parses a stored lease: depth ":" len(host) ":" host record.
 local function split(v)
@@ -103,7 +156,7 @@ local added = 0
 for i = 0, #ARGV / 4 - 1 do
   local k, a = 4 + 4 * i, 4 * i
   added = added + enqueue(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], KEYS[k + 4],
-    ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4])
+    ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], nil)
 end
 return added
 `
@@ -111,7 +164,8 @@ return added
 // claimSrc leases the head item of a host Next picked, if it is still
 // leasable: its head is at the level and it is due. It answers {1, id,
 // record} or {0} (not leasable, the host's place repaired).
-// KEYS: meta lv ready leases inflight ids host depths queue.
+// Copies that enqueue moved to a shallower depth are dropped on the way.
+// KEYS: meta lv ready leases inflight ids host depths queue pd moved.
 // ARGV: host depth ttl (ms).
 const claimSrc = prelude + `
 local host, depth = ARGV[1], ARGV[2]
@@ -125,6 +179,9 @@ if not score or #level == 0 or level[1] ~= depth or math.floor(tonumber(score) /
   return {0}
 end
 local rec = redis.call('LPOP', KEYS[9])
+while rec and dropMoved(KEYS[1], KEYS[10], KEYS[2], KEYS[11], host, depth, rec) do
+  rec = redis.call('LPOP', KEYS[9])
+end
 if not rec then
   redis.call('ZREM', KEYS[8], depth)
   place(KEYS[1], KEYS[3], KEYS[7], KEYS[8], host)
@@ -148,8 +205,8 @@ return {1, id, rec}
 // lease gone whose record is in the journal was completed by this call
 // run before, its reply lost: {0, 0}.
 // KEYS: meta pd lv ready leases inflight host depths journal worker
-// workers, then per child: seen-bucket host depths queue. ARGV: id host
-// depth record worker-name, then per child: field host depth record.
+// workers moved, then per child: seen-bucket host depths queue. ARGV: id
+// host depth record worker-name, then per child: field host depth record.
 const completeSrc = prelude + `
 local v = redis.call('HGET', KEYS[6], ARGV[1])
 if not v then
@@ -167,9 +224,9 @@ if ARGV[4] ~= '' then
 end
 local added = 0
 for i = 0, (#ARGV - 5) / 4 - 1 do
-  local k, a = 11 + 4 * i, 5 + 4 * i
+  local k, a = 12 + 4 * i, 5 + 4 * i
   added = added + enqueue(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], KEYS[k + 4],
-    ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4])
+    ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], KEYS[12])
 end
 release(KEYS[5], KEYS[6], KEYS[7], ARGV[1])
 redis.call('HINCRBY', KEYS[1], 'done', 1)

@@ -15,9 +15,10 @@ func (s *Scheduler[Q]) Sizes() (hosts, idle, delays int) {
 
 // Check verifies the Scheduler's invariants and returns the first one
 // broken. If size is not nil, each bucket's storage must hold as many
-// items as the Scheduler counts in it. For tests: it walks every host.
-func (s *Scheduler[Q]) Check(size func(q *Q) int) error {
-	pending, queuedAt := make(map[int]int), make(map[int]int)
+// items (not counting those Remove left behind) as the Scheduler counts
+// in it. For tests: it walks every host.
+func (s *Scheduler[Q]) Check(size func(host string, depth int, q *Q) int) error {
+	pending := make(map[int]int)
 	queued, inflight := 0, 0
 	for name, h := range s.hosts {
 		if h.name != name {
@@ -29,15 +30,14 @@ func (s *Scheduler[Q]) Check(size func(q *Q) int) error {
 			if b.n <= 0 {
 				return fmt.Errorf("host %q: empty bucket of depth %d", name, b.depth)
 			}
-			if size != nil && size(&b.q) != b.n {
-				return fmt.Errorf("host %q: bucket of depth %d holds %d items, counted %d", name, b.depth, size(&b.q), b.n)
+			if size != nil && size(name, b.depth, &b.q) != b.n {
+				return fmt.Errorf("host %q: bucket of depth %d holds %d items, counted %d", name, b.depth, size(name, b.depth, &b.q), b.n)
 			}
 			if i > 0 && h.buckets[i-1].depth >= b.depth {
 				return fmt.Errorf("host %q: buckets out of order", name)
 			}
 			n += b.n
 			pending[b.depth] += b.n
-			queuedAt[b.depth] += b.n
 		}
 		if n != h.queued {
 			return fmt.Errorf("host %q: queued = %d, buckets hold %d", name, h.queued, n)
@@ -56,14 +56,6 @@ func (s *Scheduler[Q]) Check(size func(q *Q) int) error {
 	}
 	if queued != s.queued || inflight != len(s.leases) {
 		return fmt.Errorf("queued %d / inflight %d, hosts hold %d / %d", s.queued, len(s.leases), queued, inflight)
-	}
-	if len(queuedAt) != len(s.queuedAt) {
-		return fmt.Errorf("queued by depth %v, hosts hold %v", s.queuedAt, queuedAt)
-	}
-	for d, n := range queuedAt {
-		if s.queuedAt[d] != n {
-			return fmt.Errorf("queued by depth %v, hosts hold %v", s.queuedAt, queuedAt)
-		}
 	}
 	total, level := 0, 0
 	for d, n := range pending {
@@ -115,8 +107,8 @@ func (s *Scheduler[Q]) checkState(h *Host[Q]) error {
 		for _, p := range s.parked[h.parkDepth] {
 			found = found || p == h
 		}
-		if !found || h.queued == 0 || h.headDepth() != h.parkDepth || h.parkDepth <= s.open() {
-			return fmt.Errorf("parked at %d, level %d, open %d, found %v", h.parkDepth, s.level, s.open(), found)
+		if !found || h.queued == 0 || h.headDepth() != h.parkDepth || h.parkDepth <= s.level {
+			return fmt.Errorf("parked at %d, level %d, found %v", h.parkDepth, s.level, found)
 		}
 	case stateNone:
 		if h.queued > 0 && h.inflight < s.maxInflight {

@@ -18,9 +18,7 @@
 //     lease order: back pushes after the others, front pushes before;
 //
 // and for the whole frontier: the pending count (queued plus leased) by
-// depth, whose smallest depth is the level, the only depth leased (with
-// lookahead, also the depth after it once nothing of the level is queued);
-// the count of items a backend holds back for a later level; the
+// depth, whose smallest depth is the level, the only depth leased; the
 // ready heap of hosts whose head is at the level, by due time; the lists
 // of hosts parked because their head is deeper than the level, woken when
 // the level moves on; the idle heap of hosts with nothing queued or leased
@@ -38,11 +36,14 @@
 //   - lease: h, wait := s.Ready(now); if h is nil nothing is leasable
 //     (if wait > 0, the first ready host is due in wait); otherwise depth,
 //     q := h.Head(), take q's first item, and id := s.Lease(h, now);
+//   - move a queued item to a shallower depth (an Add reached its URL by a
+//     shorter path): push it anew at that depth, then s.Remove(host,
+//     depth, now) counts the old copy out. The copy stays in its bucket's
+//     storage, which then holds more items than the bucket counts: the
+//     backend skips it when it takes the bucket's first item, and clears
+//     the storage Remove returns when the bucket is gone;
 //   - complete: check s.Held(id), push the page's links, then
-//     s.Complete(id, now). With lookahead, the links of a lease for which
-//     s.Ahead(id) is true are held back instead (counted with s.Hold), and
-//     after every Complete the links held for pages of a depth that
-//     s.AheadOf no longer reports are released (s.Hold(-n)) and pushed;
+//     s.Complete(id, now);
 //   - retry: h, depth, q := s.Retry(id, wait, now); a nil h is a stale
 //     lease; otherwise store the item at the front of q;
 //   - block in Next: when nothing is leasable and s.Pending() > 0, call

@@ -64,6 +64,9 @@ func (h *Host[Q]) Head() (depth int, q *Q) {
 	return b.depth, &b.q
 }
 
+// HeadLen is how many items the bucket of Head counts.
+func (h *Host[Q]) HeadLen() int { return h.buckets[0].n }
+
 func (h *Host[Q]) refreshDue() {
 	h.due = h.lastStart.Add(h.delay)
 	if h.blocked.After(h.due) {
@@ -103,4 +106,22 @@ func (h *Host[Q]) pop() (depth int) {
 	}
 	h.queued--
 	return depth
+}
+
+// remove counts one item of depth out, dropping its bucket if it empties,
+// and returns a copy of the bucket's storage and how many items it still
+// counts; ok is false when the host has no bucket of depth.
+func (h *Host[Q]) remove(depth int) (q Q, n int, ok bool) {
+	i := slices.IndexFunc(h.buckets, func(b bucket[Q]) bool { return b.depth == depth })
+	if i < 0 {
+		return q, 0, false
+	}
+	b := &h.buckets[i]
+	b.n--
+	q, n = b.q, b.n
+	if n == 0 {
+		h.buckets = slices.Delete(h.buckets, i, i+1)
+	}
+	h.queued--
+	return q, n, true
 }

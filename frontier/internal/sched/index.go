@@ -31,21 +31,11 @@ func (s *Scheduler[Q]) settle(d int, now time.Time) {
 	s.unpark(now)
 }
 
-// open is the deepest depth Ready offers: the level, and with lookahead
-// the depth after it once nothing of the level is queued.
-func (s *Scheduler[Q]) open() int {
-	if s.lookahead && s.queuedAt[s.level] == 0 {
-		return s.level + 1
-	}
-	return s.level
-}
-
-// unpark wakes the hosts parked at open depths. Entries of depths below the
+// unpark wakes the hosts parked at the level. Entries of depths below the
 // level are stale: nothing is pending there.
 func (s *Scheduler[Q]) unpark(now time.Time) {
-	open := s.open()
 	for depth, hs := range s.parked {
-		if depth > open {
+		if depth > s.level {
 			continue
 		}
 		delete(s.parked, depth)
@@ -73,7 +63,7 @@ func (s *Scheduler[Q]) place(h *Host[Q], now time.Time) {
 	case h.queued == 0 || h.inflight >= s.maxInflight:
 		// The end of one of its leases places it again.
 		s.unindex(h)
-	case h.headDepth() > s.open():
+	case h.headDepth() > s.level:
 		d := h.headDepth()
 		if h.state == stateParked && h.parkDepth == d {
 			return

@@ -13,9 +13,6 @@ import (
 type Scheduler[Q any] struct {
 	maxInflight int
 	delay       time.Duration
-	// lookahead lets Ready offer the depth after the level once nothing
-	// of the level is queued (see open and Ahead).
-	lookahead bool
 
 	hosts map[string]*Host[Q]
 	// delays holds the SetDelay overrides, kept while a host is forgotten.
@@ -27,20 +24,15 @@ type Scheduler[Q any] struct {
 	// level. Entries go stale when a host moves; Host.state says so.
 	parked map[int][]*Host[Q]
 	// pending counts queued plus leased items by depth; total is the sum.
-	// level is the smallest depth with pending items: the depth Ready
-	// offers, and with lookahead the next one too once queuedAt[level] is
-	// zero (see open).
-	pending  map[int]int
-	queuedAt map[int]int
-	total    int
-	level    int
-	queued   int
-	// held counts the items a backend holds back for a later level
-	// (Hold); they count as pending.
-	held   int
-	leases map[uint64]lease[Q]
-	lastID uint64
-	seq    uint64
+	// level is the smallest depth with pending items: the only depth
+	// Ready offers.
+	pending map[int]int
+	total   int
+	level   int
+	queued  int
+	leases  map[uint64]lease[Q]
+	lastID  uint64
+	seq     uint64
 	// wake is closed and dropped on every change a waiting Next may care
 	// about. Nil when nobody waits.
 	wake chan struct{}
@@ -54,19 +46,15 @@ type lease[Q any] struct {
 
 // New returns an empty Scheduler that allows maxInflight leases per host
 // (at least 1) and starts a host's leases delay apart (at least 0) unless
-// SetDelay says otherwise. With lookahead, Ready also offers the depth
-// after the level once all of the level is leased; the backend must then
-// hold back the children of such leases (Ahead).
-func New[Q any](maxInflight int, delay time.Duration, lookahead bool) *Scheduler[Q] {
+// SetDelay says otherwise.
+func New[Q any](maxInflight int, delay time.Duration) *Scheduler[Q] {
 	return &Scheduler[Q]{
 		maxInflight: max(1, maxInflight),
 		delay:       max(0, delay),
-		lookahead:   lookahead,
 		hosts:       make(map[string]*Host[Q]),
 		delays:      make(map[string]time.Duration),
 		parked:      make(map[int][]*Host[Q]),
 		pending:     make(map[int]int),
-		queuedAt:    make(map[int]int),
 		leases:      make(map[uint64]lease[Q]),
 	}
 }
@@ -75,39 +63,13 @@ func New[Q any](maxInflight int, delay time.Duration, lookahead bool) *Scheduler
 // for a closed backend to report. Only Broadcast and the counters may be
 // called after it.
 func (s *Scheduler[Q]) Release() {
-	s.hosts, s.delays, s.parked, s.pending, s.queuedAt, s.leases = nil, nil, nil, nil, nil, nil
+	s.hosts, s.delays, s.parked, s.pending, s.leases = nil, nil, nil, nil, nil
 	s.ready, s.idle = nil, nil
 }
 
-// Pending is the number of items queued, leased or held back (Hold). Zero
-// means the crawl is finished.
-func (s *Scheduler[Q]) Pending() int { return s.total + s.held }
-
-// Ahead returns the depth of the held lease id and whether it is ahead of
-// the level, that is, with lookahead, at the depth after the level while
-// items of the level are still pending. The links (and redirect targets)
-// of such a page must be held back until AheadOf(depth) is false: a page
-// of the level may still reach the same URL by a shorter path.
-func (s *Scheduler[Q]) Ahead(id uint64) (depth int, ahead bool) {
-	l, ok := s.leases[id]
-	return l.depth, ok && s.AheadOf(l.depth)
-}
-
-// AheadOf reports whether items shallower than depth are still pending
-// (depth is deeper than the level).
-func (s *Scheduler[Q]) AheadOf(depth int) bool {
-	return s.lookahead && s.total > 0 && depth > s.level
-}
-
-// Hold counts n items (negative: releases -n) that the backend holds back
-// (see Ahead): they keep the crawl pending. Release them, then Push those
-// not seen since, in one critical section, once AheadOf says no more.
-func (s *Scheduler[Q]) Hold(n int) {
-	s.held += n
-	if n < 0 {
-		s.Broadcast() // the crawl may be finished
-	}
-}
+// Pending is the number of items queued or leased. Zero means the crawl
+// is finished.
+func (s *Scheduler[Q]) Pending() int { return s.total }
 
 // Queued is the number of items waiting to be leased.
 func (s *Scheduler[Q]) Queued() int { return s.queued }
@@ -127,7 +89,6 @@ func (s *Scheduler[Q]) Push(host string, depth int, now time.Time) (q *Q, n int)
 	h := s.host(host)
 	q, n = h.push(depth)
 	s.queued++
-	s.queuedAt[depth]++
 	if s.total == 0 || depth < s.level {
 		s.level = depth
 	}
@@ -158,7 +119,7 @@ func (s *Scheduler[Q]) host(name string) *Host[Q] {
 }
 
 // Ready returns the host whose head item the next lease takes: the host
-// due first of those whose head is at an open depth (see open) and that
+// due first of those whose head is at the level and that
 // are below their in-flight limit, if it is due at now. Otherwise it returns nil and
 // how long until the first of them is due (0 if there is none). The
 // backend takes the item from the storage Head returns and calls Lease.
@@ -166,7 +127,7 @@ func (s *Scheduler[Q]) Ready(now time.Time) (h *Host[Q], wait time.Duration) {
 	s.sweep(now)
 	for len(s.ready) > 0 {
 		h := s.ready[0]
-		if h.queued == 0 || h.inflight >= s.maxInflight || h.headDepth() > s.open() {
+		if h.queued == 0 || h.inflight >= s.maxInflight || h.headDepth() > s.level {
 			s.place(h, now) // moves it out of ready
 			continue
 		}
@@ -184,12 +145,6 @@ func (s *Scheduler[Q]) Ready(now time.Time) (h *Host[Q], wait time.Duration) {
 func (s *Scheduler[Q]) Lease(h *Host[Q], now time.Time) (id uint64) {
 	depth := h.pop()
 	s.queued--
-	if s.queuedAt[depth]--; s.queuedAt[depth] == 0 {
-		delete(s.queuedAt, depth)
-		if depth == s.level && s.lookahead {
-			s.unpark(now) // the next depth opens
-		}
-	}
 	h.inflight++
 	h.lastStart = now
 	h.refreshDue()
@@ -197,6 +152,27 @@ func (s *Scheduler[Q]) Lease(h *Host[Q], now time.Time) (id uint64) {
 	s.leases[s.lastID] = lease[Q]{h: h, depth: depth}
 	s.place(h, now)
 	return s.lastID
+}
+
+// Remove counts out one queued item of depth on host, which the backend
+// found superseded: its URL was pushed again at a shallower depth. The
+// item stays in the bucket's storage, where the backend must skip it when
+// it comes up. n is how many items the bucket still counts; at 0 the
+// bucket is gone and q is a copy of its storage, for the backend to clear.
+// ok is false, and nothing changes, when host has nothing of depth queued.
+func (s *Scheduler[Q]) Remove(host string, depth int, now time.Time) (q Q, n int, ok bool) {
+	h := s.hosts[host]
+	if h == nil {
+		return q, 0, false
+	}
+	q, n, ok = h.remove(depth)
+	if !ok {
+		return q, 0, false
+	}
+	s.queued--
+	s.settle(depth, now)
+	s.place(h, now)
+	return q, n, true
 }
 
 // Held tells whether the lease id is held.
@@ -237,7 +213,6 @@ func (s *Scheduler[Q]) Retry(id uint64, wait time.Duration, now time.Time) (h *H
 	h.inflight--
 	q, _ = h.push(l.depth)
 	s.queued++
-	s.queuedAt[l.depth]++
 	if until := now.Add(max(0, wait)); until.After(h.blocked) {
 		h.blocked = until
 	}

@@ -13,7 +13,7 @@ import (
 // fifo is the storage of the tests: the URLs of one bucket in lease order.
 type fifo []string
 
-func size(q *fifo) int { return len(*q) }
+func size(_ string, _ int, q *fifo) int { return len(*q) }
 
 // tester drives a Scheduler[fifo] as a backend would and checks the
 // invariants after every step.
@@ -24,7 +24,7 @@ type tester struct {
 }
 
 func newTester(t *testing.T, maxInflight int, delay time.Duration) *tester {
-	return &tester{t: t, s: New[fifo](maxInflight, delay, false), now: time.Unix(1e9, 0)}
+	return &tester{t: t, s: New[fifo](maxInflight, delay), now: time.Unix(1e9, 0)}
 }
 
 func (x *tester) check() {
@@ -118,45 +118,51 @@ func TestBreadthFirst(t *testing.T) {
 	}
 }
 
-// TestLookahead: with lookahead, the depth after the level opens once
-// nothing of the level is queued and closes again when a Retry queues one;
-// a lease of that depth is ahead of the level; held items keep the crawl
-// pending.
-func TestLookahead(t *testing.T) {
-	x := &tester{t: t, s: New[fifo](10, 0, true), now: time.Unix(1e9, 0)}
-	x.push("a", 0, "a0")
-	x.push("b", 0, "b0")
-	x.push("c", 1, "c1")
-	x.push("d", 2, "d2")
-	got, ids := x.leaseAll()
-	slices.Sort(got)
-	if want := []string{"a0", "b0", "c1"}; !slices.Equal(got, want) {
-		t.Fatalf("leased %q, want %q (depth 1 opens, depth 2 not)", got, want)
+// TestRemove: a removed item no longer counts: its bucket empties (and
+// the level moves on) or shrinks, and a host with nothing of that depth
+// changes nothing.
+func TestRemove(t *testing.T) {
+	x := newTester(t, 10, 0)
+	x.push("a", 1, "a1")
+	x.push("a", 1, "x")
+	x.push("b", 2, "b2")
+	x.push("a", 0, "x") // x reached by a shorter path
+	check := func(host string, depth, wantN int, wantOK bool) fifo {
+		t.Helper()
+		q, n, ok := x.s.Remove(host, depth, x.now)
+		if n != wantN || ok != wantOK {
+			t.Fatalf("Remove(%s, %d) = %d, %v; want %d, %v", host, depth, n, ok, wantN, wantOK)
+		}
+		return q
 	}
-	if _, ahead := x.s.Ahead(ids[2]); !ahead || x.s.AheadOf(0) {
-		t.Errorf("c1 ahead = %v, AheadOf(0) = %v at level 0; want true, false", ahead, x.s.AheadOf(0))
+	q := check("a", 1, 1, true)
+	if !slices.Equal(q, fifo{"a1", "x"}) {
+		t.Errorf("storage %q, want the bucket's, with x still in it", q)
 	}
-	x.retry(ids[0], "a0", 0) // depth 0 is queued again: depth 1 closes
-	x.push("e", 1, "e1")
-	if u, _, _ := x.lease(); u != "a0" {
-		t.Fatalf("leased %q after the retry, want a0", u)
-	}
-	if u, _, _ := x.lease(); u != "e1" {
-		t.Fatalf("leased %q once a0 is leased again, want e1", u)
-	}
-	x.s.Hold(1)
-	for _, id := range ids[1:] {
-		x.complete(id)
-	}
-	if p := x.s.Pending(); p != 4 { // a0, e1, d2 and the held item
-		t.Errorf("Pending = %d, want 4", p)
-	}
-	if u, _, _ := x.lease(); u != "" {
-		t.Fatalf("leased %q while depth 0 is leased", u)
-	}
-	x.s.Hold(-1)
+	check("a", 3, 0, false)
+	check("c", 0, 0, false)
 	if p := x.s.Pending(); p != 3 {
-		t.Errorf("Pending after the release = %d, want 3", p)
+		t.Errorf("Pending = %d, want 3", p)
+	}
+	// The backend skips x where it stays; the tester's storage is plain,
+	// so take it out by hand.
+	h := x.s.hosts["a"]
+	h.buckets[1].q = fifo{"a1"}
+	x.check()
+	u, id, _ := x.lease()
+	if u != "x" {
+		t.Fatalf("leased %q, want x at depth 0", u)
+	}
+	x.complete(id)
+	if u, _, _ := x.lease(); u != "a1" {
+		t.Fatalf("leased %q, want a1", u)
+	}
+	if q := check("b", 2, 0, true); !slices.Equal(q, fifo{"b2"}) {
+		t.Errorf("storage of the emptied bucket %q, want [b2]", q)
+	}
+	x.check()
+	if p := x.s.Pending(); p != 1 {
+		t.Errorf("Pending = %d, want 1 (the a1 lease)", p)
 	}
 }
 
@@ -269,7 +275,7 @@ func TestStaleLease(t *testing.T) {
 // releases the mutex.
 func TestWait(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		s := New[fifo](1, 0, false)
+		s := New[fifo](1, 0)
 		var mu sync.Mutex
 		wait := func(ctx context.Context, d time.Duration) (time.Duration, error) {
 			start := time.Now()
