@@ -1,10 +1,12 @@
 package crawler
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"go.uber.org/zap"
@@ -295,14 +297,34 @@ func (s *completeFirst) run(ctx, stop context.Context, in <-chan *Result) error 
 	}
 	t := time.NewTicker(c.cfg.FlushInterval)
 	defer t.Stop()
+	batch := make([]*Result, 0, maxCompleteBatch)
 	for {
 		select {
 		case res, ok := <-in:
 			if !ok {
 				return s.acknowledge(ctx, stop)
 			}
-			if err := s.commit(ctx, stop, res); err != nil {
+			batch = append(batch[:0], res)
+			closed := false
+		more: // the results that are ready too: their completions share round trips
+			for len(batch) < maxCompleteBatch {
+				select {
+				case res, ok := <-in:
+					if !ok {
+						closed = true
+						break more
+					}
+					batch = append(batch, res)
+				default:
+					break more
+				}
+			}
+			if err := s.commit(ctx, stop, batch); err != nil {
 				return err
+			}
+			clear(batch)
+			if closed {
+				return s.acknowledge(ctx, stop)
 			}
 		case <-t.C:
 			if err := s.acknowledge(ctx, stop); err != nil {
@@ -312,44 +334,101 @@ func (s *completeFirst) run(ctx, stop context.Context, in <-chan *Result) error 
 	}
 }
 
-// commit completes one result's URL, then writes its record.
-func (s *completeFirst) commit(ctx, stop context.Context, res *Result) error {
+// maxCompleteBatch bounds the results completeFirst completes together.
+const maxCompleteBatch = 64
+
+// pendingRecord is a result of a completeFirst batch between its encoding
+// and its completion.
+type pendingRecord struct {
+	res  *Result
+	rec  *store.Record
+	line []byte
+	err  error // of the completion
+}
+
+// commit completes the URLs of a batch of results, concurrently (a
+// frontier that batches its round trips, as Redis does, makes them one),
+// then writes the records of those whose completion succeeded, in order.
+// Every result is released; the first error that ends the crawl is
+// returned, after the records of the other completed URLs are written.
+func (s *completeFirst) commit(ctx, stop context.Context, batch []*Result) error {
 	c := s.c
-	if !res.recorded() {
-		return c.write(res)
-	}
-	if s.out == nil {
-		err := c.completeLease(ctx, stop, res, nil)
-		if err == nil {
-			return c.write(res)
-		}
-		return s.drop(res, err)
-	}
-	// With a journal the record is encoded before the completion, so its
-	// captures go first (the record points at them): a stale lease leaves
-	// them in the WARC output, a capture no record names.
-	if err := c.writeWARC(res); err != nil {
-		res.release()
-		return err
-	}
-	var rec *store.Record
-	var line []byte
-	if !res.silent {
-		rec = res.record()
-		var err error
-		if line, err = s.out.Encode(rec); err != nil {
+	var first error
+	ps := make([]pendingRecord, 0, len(batch))
+	for _, res := range batch {
+		switch {
+		case first != nil:
 			res.release()
-			return err
+		case !res.recorded():
+			first = c.write(res)
+		default:
+			p, err := s.encode(res)
+			if err != nil {
+				first = err
+				continue
+			}
+			ps = append(ps, p)
 		}
 	}
-	if err := c.completeLease(ctx, stop, res, line); err != nil {
-		return s.drop(res, err)
+	if len(ps) == 1 {
+		ps[0].err = c.completeLease(ctx, stop, ps[0].res, ps[0].line)
+	} else {
+		var wg sync.WaitGroup
+		for i := range ps {
+			wg.Go(func() { ps[i].err = c.completeLease(ctx, stop, ps[i].res, ps[i].line) })
+		}
+		wg.Wait()
 	}
-	id := res.lease.ID
-	if err := c.writeRecord(res, rec, line); err != nil {
+	for _, p := range ps {
+		if p.err != nil {
+			if err := s.drop(p.res, p.err); err != nil && first == nil {
+				first = err
+			}
+			continue
+		}
+		if err := s.write(p); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+// encode prepares a recorded result for its completion. With a journal
+// the record is encoded before the completion, so its captures go first
+// (the record points at them): a stale lease leaves them in the WARC
+// output, a capture no record names. A failure releases the result.
+func (s *completeFirst) encode(res *Result) (pendingRecord, error) {
+	p := pendingRecord{res: res}
+	if s.out == nil {
+		return p, nil
+	}
+	if err := s.c.writeWARC(res); err != nil {
+		res.release()
+		return p, err
+	}
+	if !res.silent {
+		p.rec = res.record()
+		line, err := s.out.Encode(p.rec)
+		if err != nil {
+			res.release()
+			return p, err
+		}
+		p.line = bytes.Clone(line) // valid until the next Encode
+
+	}
+	return p, nil
+}
+
+// write writes the record of a result whose URL was completed.
+func (s *completeFirst) write(p pendingRecord) error {
+	if s.out == nil {
+		return s.c.write(p.res)
+	}
+	id := p.res.lease.ID
+	if err := s.c.writeRecord(p.res, p.rec, p.line); err != nil {
 		return err
 	}
-	if line != nil && s.ack {
+	if p.line != nil && s.ack {
 		s.written = append(s.written, id)
 	}
 	return nil

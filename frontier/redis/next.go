@@ -20,16 +20,23 @@ type view struct {
 	now     int64 // server time, ms
 	pending int64
 	level   int // lowest pending depth; -1 if none
-	// The first ready host: its name, head depth and due time (ms).
-	host    string
-	depth   int
-	due     int64
-	isReady bool
+	// The first ready hosts, by score: head depth, then due time.
+	ready []readyHost
 	// The lease with the earliest deadline (ms).
 	leaseID  uint64
 	deadline int64
 	isLease  bool
 }
+
+// readyHost is an entry of the ready zset.
+type readyHost struct {
+	name  string
+	depth int
+	due   int64 // ms
+}
+
+// maxClaim bounds the items (and hosts) one claim takes on.
+const maxClaim = 64
 
 // Next blocks until an item can be leased and leases it. It returns
 // frontier.ErrDone when the crawl has nothing queued or leased in any
@@ -37,49 +44,107 @@ type view struct {
 // Redis at most every Options.PollInterval, sooner when the first ready
 // host or the first lease deadline is due sooner, and at once after a
 // change made through this Frontier.
+//
+// The Next calls of one Frontier share their round trips: one of them at a
+// time (the claimer) looks at Redis and claims items for itself and for
+// every call waiting behind it, in one script run, from as many hosts as
+// it takes; the others wait for the claimer and take their item from what
+// it claimed.
 func (f *Frontier) Next(ctx context.Context) (frontier.Lease, error) {
 	for {
 		if err := ctx.Err(); err != nil {
 			return frontier.Lease{}, err
 		}
-		wake, err := f.check()
-		if err != nil {
+		if _, err := f.check(); err != nil {
 			return frontier.Lease{}, err
 		}
-		v, err := f.look(ctx)
-		if err != nil {
-			return frontier.Lease{}, fmt.Errorf("next: %w", err)
+		f.cmu.Lock()
+		if len(f.claimed) > 0 {
+			l := f.claimed[0]
+			f.claimed = f.claimed[1:]
+			f.cmu.Unlock()
+			return l, nil
 		}
-		if v.isLease && v.deadline <= v.now {
-			if err := f.reclaimID(ctx, v.leaseID); err != nil {
-				return frontier.Lease{}, fmt.Errorf("next: %w", err)
+		if f.claimer != nil {
+			done := f.claimer
+			f.waiting++
+			f.cmu.Unlock()
+			select {
+			case <-ctx.Done():
+			case <-done:
 			}
+			f.cmu.Lock()
+			f.waiting--
+			f.cmu.Unlock()
 			continue
 		}
-		if v.pending <= 0 {
-			return frontier.Lease{}, frontier.ErrDone
+		done := make(chan struct{})
+		f.claimer = done
+		n := min(f.waiting+1, maxClaim)
+		f.cmu.Unlock()
+
+		ls, err := f.claimRound(ctx, n)
+
+		f.cmu.Lock()
+		f.claimer = nil
+		if len(ls) > 1 {
+			f.claimed = append(f.claimed, ls[1:]...)
 		}
-		wait := f.poll
-		if v.isReady && v.depth == v.level {
-			if v.due <= v.now {
-				l, ok, err := f.claim(ctx, v.host, v.depth)
-				if err != nil {
-					return frontier.Lease{}, fmt.Errorf("next: %w", err)
-				}
-				if ok {
-					return l, nil
-				}
-				continue // another caller took it; the script fixed the host's place
-			}
-			wait = min(wait, time.Duration(v.due-v.now)*time.Millisecond)
-		}
-		if v.isLease {
-			wait = min(wait, time.Duration(v.deadline-v.now)*time.Millisecond)
-		}
-		if err := f.sleep(ctx, wake, max(wait, time.Millisecond)); err != nil {
+		close(done)
+		f.cmu.Unlock()
+		switch {
+		case err != nil:
 			return frontier.Lease{}, err
+		case len(ls) > 0:
+			return ls[0], nil
 		}
 	}
+}
+
+// claimRound is one claimer's turn: it looks at Redis and claims up to n
+// items. When there is nothing to claim yet it waits (see Next) and
+// returns none; ErrDone when the crawl is finished.
+func (f *Frontier) claimRound(ctx context.Context, n int) ([]frontier.Lease, error) {
+	wake, err := f.check()
+	if err != nil {
+		return nil, err
+	}
+	v, err := f.look(ctx, n)
+	if err != nil {
+		return nil, fmt.Errorf("next: %w", err)
+	}
+	if v.isLease && v.deadline <= v.now {
+		if err := f.reclaimID(ctx, v.leaseID); err != nil {
+			return nil, fmt.Errorf("next: %w", err)
+		}
+		return nil, nil
+	}
+	if v.pending <= 0 {
+		return nil, frontier.ErrDone
+	}
+	wait := f.poll
+	var hosts []readyHost
+	for _, h := range v.ready {
+		if h.depth != v.level {
+			break // deeper, as every later one
+		}
+		if h.due > v.now {
+			wait = min(wait, time.Duration(h.due-v.now)*time.Millisecond)
+			continue
+		}
+		hosts = append(hosts, h)
+	}
+	if len(hosts) > 0 {
+		ls, err := f.claim(ctx, hosts, n)
+		if err != nil || len(ls) > 0 {
+			return ls, err
+		}
+		return nil, nil // other processes took them; the script fixed the hosts' places
+	}
+	if v.isLease {
+		wait = min(wait, time.Duration(v.deadline-v.now)*time.Millisecond)
+	}
+	return nil, f.sleep(ctx, wake, max(wait, time.Millisecond))
 }
 
 // sleep waits for d, a change made through f, or the end of ctx.
@@ -95,14 +160,14 @@ func (f *Frontier) sleep(ctx context.Context, wake <-chan struct{}, d time.Durat
 	return nil
 }
 
-// look reads the server time, the pending count, the level, the first
-// ready host and the first lease deadline in one round trip.
-func (f *Frontier) look(ctx context.Context) (view, error) {
+// look reads the server time, the pending count, the level, the first n
+// ready hosts and the first lease deadline in one round trip.
+func (f *Frontier) look(ctx context.Context, n int) (view, error) {
 	pipe := f.c.Pipeline()
 	tm := pipe.Time(ctx)
 	pending := pipe.HGet(ctx, f.keys.meta, "pending")
 	level := pipe.ZRange(ctx, f.keys.lv, 0, 0)
-	ready := pipe.ZRangeWithScores(ctx, f.keys.ready, 0, 0)
+	ready := pipe.ZRangeWithScores(ctx, f.keys.ready, 0, int64(n-1))
 	lease := pipe.ZRangeWithScores(ctx, f.keys.leases, 0, 0)
 	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, goredis.Nil) {
 		return view{}, err
@@ -118,13 +183,13 @@ func (f *Frontier) look(ctx context.Context) (view, error) {
 			return view{}, fmt.Errorf("level: %w", err)
 		}
 	}
-	if zs := ready.Val(); len(zs) > 0 {
-		s := int64(zs[0].Score)
-		name, ok := zs[0].Member.(string)
+	for _, z := range ready.Val() {
+		s := int64(z.Score)
+		name, ok := z.Member.(string)
 		if !ok || s < 0 {
-			return view{}, fmt.Errorf("ready host: unexpected entry %v", zs[0])
+			return view{}, fmt.Errorf("ready host: unexpected entry %v", z)
 		}
-		v.host, v.depth, v.due, v.isReady = name, int(s/scoreShift), f.epoch+s%scoreShift, true
+		v.ready = append(v.ready, readyHost{name: name, depth: int(s / scoreShift), due: f.epoch + s%scoreShift})
 	}
 	if zs := lease.Val(); len(zs) > 0 {
 		id, ok := zs[0].Member.(string)
@@ -160,32 +225,37 @@ func (f *Frontier) reclaimID(ctx context.Context, id uint64) error {
 	return f.reclaim(ctx, id, host, depth)
 }
 
-// claim leases the head item of host at depth if it is still leasable.
-func (f *Frontier) claim(ctx context.Context, host string, depth int) (frontier.Lease, bool, error) {
-	ks := []string{f.keys.meta, f.keys.lv, f.keys.ready, f.keys.leases, f.keys.infl, f.keys.ids,
-		f.keys.host(host), f.keys.depths(host), f.keys.queue(host, depth), f.keys.pd, f.keys.moved}
-	v, err := f.sc.claim.Run(ctx, f.c, ks, host, strconv.Itoa(depth), f.ttl.Milliseconds()).Slice()
+// claim leases up to n items from hosts, in their order, each at its
+// depth if it is still leasable.
+func (f *Frontier) claim(ctx context.Context, hosts []readyHost, n int) ([]frontier.Lease, error) {
+	ks := []string{f.keys.meta, f.keys.lv, f.keys.ready, f.keys.leases, f.keys.infl, f.keys.ids, f.keys.pd, f.keys.moved}
+	args := []any{f.ttl.Milliseconds(), n}
+	for _, h := range hosts {
+		ks = append(ks, f.keys.host(h.name), f.keys.depths(h.name), f.keys.queue(h.name, h.depth))
+		args = append(args, h.name, strconv.Itoa(h.depth))
+	}
+	v, err := f.sc.claim.Run(ctx, f.c, ks, args...).Slice()
 	if err != nil {
-		return frontier.Lease{}, false, fmt.Errorf("claim: %w", err)
+		return nil, fmt.Errorf("claim: %w", err)
 	}
-	code, err := replyCode(v)
-	if err != nil {
-		return frontier.Lease{}, false, fmt.Errorf("claim: %w", err)
+	count, err := replyCode(v)
+	if err != nil || count < 0 || int64(len(v)) != 1+3*count {
+		return nil, fmt.Errorf("claim: unexpected reply %v", v)
 	}
-	if code == 0 {
-		return frontier.Lease{}, false, nil
+	ls := make([]frontier.Lease, 0, count)
+	for r := v[1:]; len(r) > 0; r = r[3:] {
+		i, ok1 := r[0].(int64)
+		id, ok2 := r[1].(int64)
+		rec, ok3 := r[2].(string)
+		if !ok1 || !ok2 || !ok3 || i < 0 || i >= int64(len(hosts)) || id <= 0 {
+			return nil, fmt.Errorf("claim: unexpected reply %v", v)
+		}
+		h := hosts[i]
+		it, err := decodeRecord(rec, h.name, h.depth)
+		if err != nil {
+			return nil, fmt.Errorf("claim: lease %d: %w", id, err)
+		}
+		ls = append(ls, frontier.Lease{ID: uint64(id), Item: it})
 	}
-	if len(v) != 3 {
-		return frontier.Lease{}, false, fmt.Errorf("claim: unexpected reply %v", v)
-	}
-	id, ok1 := v[1].(int64)
-	rec, ok2 := v[2].(string)
-	if !ok1 || !ok2 || id <= 0 {
-		return frontier.Lease{}, false, fmt.Errorf("claim: unexpected reply %v", v)
-	}
-	it, err := decodeRecord(rec, host, depth)
-	if err != nil {
-		return frontier.Lease{}, false, fmt.Errorf("claim: lease %d: %w", id, err)
-	}
-	return frontier.Lease{ID: uint64(id), Item: it}, true, nil
+	return ls, nil
 }

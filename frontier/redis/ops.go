@@ -69,7 +69,9 @@ func (f *Frontier) Complete(ctx context.Context, l frontier.Lease, children []fr
 }
 
 // CompleteRecord is Complete that also appends rec to the worker's journal
-// in the same atomic step (frontier.Journal).
+// in the same atomic step (frontier.Journal). Concurrent calls share round
+// trips: those that arrive while one batch is in flight go together in the
+// next, each atomic on its own (batch.go).
 func (f *Frontier) CompleteRecord(ctx context.Context, l frontier.Lease, children []frontier.Item, rec []byte) (int, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, err
@@ -82,42 +84,13 @@ func (f *Frontier) CompleteRecord(ctx context.Context, l frontier.Lease, childre
 			return 0, fmt.Errorf("complete: %w", err)
 		}
 	}
-	host, depth := l.Item.Host, l.Item.Depth
-	// The keys are those of l.Item's host and depth; if the caller changed
-	// them, the script answers the lease's own and we run it again.
-	for range 2 {
-		ks := []string{f.keys.meta, f.keys.pd, f.keys.lv, f.keys.ready, f.keys.leases, f.keys.infl,
-			f.keys.host(host), f.keys.depths(host), f.keys.journal(f.worker), f.keys.worker(f.worker), f.keys.workers,
-			f.keys.moved}
-		args := []any{l.ID, host, strconv.Itoa(depth), rec, f.worker}
-		ks, args = f.appendItems(ks, args, children)
-		v, err := f.sc.complete.Run(ctx, f.c, ks, args...).Slice()
-		if err != nil {
-			return 0, fmt.Errorf("complete: %w", err)
-		}
-		code, err := replyCode(v)
-		if err != nil {
-			return 0, fmt.Errorf("complete: %w", err)
-		}
-		switch code {
-		case 0:
-			f.broadcast()
-			added, ok := v[1].(int64)
-			if !ok {
-				return 0, fmt.Errorf("complete: unexpected reply %v", v)
-			}
-			return int(added), nil
-		case -1:
-			return 0, frontier.ErrStaleLease
-		case -2:
-			if host, depth, err = movedTo(v); err != nil {
-				return 0, fmt.Errorf("complete: %w", err)
-			}
-		default:
-			return 0, fmt.Errorf("complete: unexpected reply %v", v)
-		}
+	c := &completion{l: l, host: l.Item.Host, depth: l.Item.Depth, children: children, rec: rec}
+	f.commit(c)
+	if c.err != nil {
+		return 0, fmt.Errorf("complete: %w", c.err)
 	}
-	return 0, errors.New("complete: the lease's host keeps changing")
+	f.broadcast() // a host slot is free, and children may be queued
+	return c.added, nil
 }
 
 // Retry ends the lease and puts l.Item back at the front of its host's

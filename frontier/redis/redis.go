@@ -75,6 +75,22 @@ type Frontier struct {
 	// wake is closed and replaced on every change made through this
 	// Frontier, waking the Next calls blocked here.
 	wake chan struct{}
+
+	// The claim of Next (next.go): claimer is closed when the Next call
+	// claiming for all ends its turn (nil when none is); waiting counts the
+	// calls waiting for it; claimed holds what it leased for them.
+	cmu     sync.Mutex
+	claimer chan struct{}
+	waiting int
+	claimed []frontier.Lease
+
+	// The completion batches (batch.go): batch holds the completions
+	// waiting for one; committing is true while one runs; turn wakes the
+	// waiting calls when it ends.
+	bmu        sync.Mutex
+	turn       *sync.Cond
+	batch      []*completion
+	committing bool
 }
 
 // Open opens the crawl crawlID in the Redis behind client, creating it if
@@ -113,6 +129,7 @@ func Open(ctx context.Context, client goredis.UniversalClient, crawlID string, p
 		ttl: opts.LeaseTTL, poll: opts.PollInterval, policy: p, worker: opts.Worker,
 		wake: make(chan struct{}),
 	}
+	f.turn = sync.NewCond(&f.bmu)
 	v, err := f.sc.open.Run(ctx, client, []string{f.keys.meta},
 		p.MaxInflight, ceilMS(p.Delay), opts.SeenBucketBits).Int64Slice()
 	if err != nil {
@@ -279,18 +296,40 @@ func readStats(ctx context.Context, c goredis.UniversalClient, k keys) (frontier
 // Close makes every blocked Next of this Frontier return ErrClosed and
 // every later call return ErrClosed. It deletes nothing and does not close
 // the client: other processes may go on, and leases still held here are
-// handed out again when their deadline passes. Closing twice returns
-// ErrClosed.
+// handed out again when their deadline passes, except those Next claimed
+// for calls that did not take them, which Close puts back at once (within
+// closeTimeout). Closing twice returns ErrClosed.
 func (f *Frontier) Close() error {
 	f.mu.Lock()
-	defer f.mu.Unlock()
 	if f.closed {
+		f.mu.Unlock()
 		return frontier.ErrClosed
 	}
 	f.closed = true
 	close(f.wake)
+	f.mu.Unlock()
+
+	f.cmu.Lock()
+	left := f.claimed
+	f.claimed = nil
+	f.cmu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), closeTimeout)
+	defer cancel()
+	var errs []error
+	for _, l := range left {
+		err := f.requeue(ctx, l.ID, l.Item.Host, l.Item.Depth, "retry", 0, encodeRecord(l.Item))
+		if err != nil && !errors.Is(err, frontier.ErrStaleLease) {
+			errs = append(errs, err)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("close: put back the claimed leases: %w", err)
+	}
 	return nil
 }
+
+// closeTimeout bounds how long Close spends putting claimed leases back.
+const closeTimeout = 5 * time.Second
 
 // Delete removes every key of the crawl crawlID. It scans by the crawl's
 // key prefix and unlinks in batches, so it does not block Redis; run it

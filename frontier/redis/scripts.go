@@ -161,78 +161,107 @@ end
 return added
 `
 
-// claimSrc leases the head item of a host Next picked, if it is still
-// leasable: its head is at the level and it is due. It answers {1, id,
-// record} or {0} (not leasable, the host's place repaired).
-// Copies that enqueue moved to a shallower depth are dropped on the way.
-// KEYS: meta lv ready leases inflight ids host depths queue pd moved.
-// ARGV: host depth ttl (ms).
+// claimSrc leases up to ARGV[2] items from the hosts Next picked, in their
+// order, as many from each as it allows: its head at the level, due, a
+// free slot (a host with a delay is due again only after it, so it gives
+// one). Copies that enqueue moved to a shallower depth are dropped on the
+// way. It answers {n, host index, id, record, ...} for the n items leased,
+// repairing the place of every host it looked at.
+// KEYS: meta lv ready leases inflight ids pd moved, then per host: host
+// depths queue. ARGV: ttl (ms) limit, then per host: host depth.
 const claimSrc = prelude + `
-local host, depth = ARGV[1], ARGV[2]
-local score = redis.call('ZSCORE', KEYS[3], host)
 local level = redis.call('ZRANGE', KEYS[2], 0, 0)
 local max, defdelay = cfg(KEYS[1])
 local now = nowms()
-if not score or #level == 0 or level[1] ~= depth or math.floor(tonumber(score) / SHIFT) ~= tonumber(depth)
-  or num(redis.call('HGET', KEYS[7], 'inflight')) >= max or due(KEYS[7], defdelay) > now then
-  place(KEYS[1], KEYS[3], KEYS[7], KEYS[8], host)
-  return {0}
+local limit = tonumber(ARGV[2])
+local r = {0}
+for i = 0, (#ARGV - 2) / 2 - 1 do
+  local k, host, depth = 8 + 3 * i, ARGV[3 + 2 * i], ARGV[4 + 2 * i]
+  local kh, kd, kq = KEYS[k + 1], KEYS[k + 2], KEYS[k + 3]
+  local score = redis.call('ZSCORE', KEYS[3], host)
+  if score and #level > 0 and level[1] == depth and math.floor(tonumber(score) / SHIFT) == tonumber(depth) then
+    while r[1] < limit and num(redis.call('HGET', kh, 'inflight')) < max and due(kh, defdelay) <= now do
+      local rec = redis.call('LPOP', kq)
+      while rec and dropMoved(KEYS[1], KEYS[7], KEYS[2], KEYS[8], host, depth, rec) do
+        rec = redis.call('LPOP', kq)
+      end
+      if not rec then break end
+      redis.call('HINCRBY', kh, 'inflight', 1)
+      redis.call('HSET', kh, 'last', fmt(now))
+      local id = redis.call('INCR', KEYS[6])
+      redis.call('HSET', KEYS[5], id, depth .. ':' .. #host .. ':' .. host .. rec)
+      redis.call('ZADD', KEYS[4], fmt(now + tonumber(ARGV[1])), id)
+      redis.call('HINCRBY', KEYS[1], 'queued', -1)
+      r[1] = r[1] + 1
+      r[#r + 1] = i
+      r[#r + 1] = id
+      r[#r + 1] = rec
+    end
+    if redis.call('LLEN', kq) == 0 then redis.call('ZREM', kd, depth) end
+  end
+  place(KEYS[1], KEYS[3], kh, kd, host)
 end
-local rec = redis.call('LPOP', KEYS[9])
-while rec and dropMoved(KEYS[1], KEYS[10], KEYS[2], KEYS[11], host, depth, rec) do
-  rec = redis.call('LPOP', KEYS[9])
-end
-if not rec then
-  redis.call('ZREM', KEYS[8], depth)
-  place(KEYS[1], KEYS[3], KEYS[7], KEYS[8], host)
-  return {0}
-end
-if redis.call('LLEN', KEYS[9]) == 0 then redis.call('ZREM', KEYS[8], depth) end
-redis.call('HINCRBY', KEYS[7], 'inflight', 1)
-redis.call('HSET', KEYS[7], 'last', fmt(now))
-local id = redis.call('INCR', KEYS[6])
-redis.call('HSET', KEYS[5], id, depth .. ':' .. #host .. ':' .. host .. rec)
-redis.call('ZADD', KEYS[4], fmt(now + tonumber(ARGV[3])), id)
-redis.call('HINCRBY', KEYS[1], 'queued', -1)
-place(KEYS[1], KEYS[3], KEYS[7], KEYS[8], host)
-return {1, id, rec}
+return r
 `
 
-// completeSrc ends a lease, counts its item done, puts the URL's record in
-// the worker's journal (unless it is empty) and enqueues the unseen
-// children. It answers {0, added}, {-1} for a stale lease, or {-2, host,
-// depth} when the lease belongs to another host or depth than the keys. A
-// lease gone whose record is in the journal was completed by this call
-// run before, its reply lost: {0, 0}.
-// KEYS: meta pd lv ready leases inflight host depths journal worker
-// workers moved, then per child: seen-bucket host depths queue. ARGV: id
-// host depth record worker-name, then per child: field host depth record.
+// completeSrc ends a batch of leases (those of the Complete calls that met
+// in one round trip). For each it counts the item done, puts the URL's
+// record in the worker's journal (unless it is empty) and enqueues the
+// unseen children, and answers three values: {0, added, ”}, {-1, 0, ”}
+// for a stale lease, or {-2, host, depth} when the lease belongs to
+// another host or depth than the keys (nothing changes for it). A lease
+// gone whose record is in the journal was completed by this call run
+// before, its reply lost: {0, 0, ”}.
+// KEYS: meta pd lv ready leases inflight journal worker workers moved,
+// then per lease: host depths, then its children's seen-bucket host
+// depths queue. ARGV: worker-name, then per lease: id host depth record
+// children-count, then its children's field host depth record.
 const completeSrc = prelude + `
-local v = redis.call('HGET', KEYS[6], ARGV[1])
-if not v then
-  if ARGV[4] ~= '' and redis.call('HEXISTS', KEYS[9], ARGV[1]) == 1 then return {0, 0} end
-  return {-1}
+local function put3(r, x, y, z)
+  local n = #r
+  r[n + 1], r[n + 2], r[n + 3] = x, y, z
 end
-local depth, host = split(v)
-if host ~= ARGV[2] or depth ~= ARGV[3] then return {-2, host, depth} end
-if ARGV[4] ~= '' then
-  redis.call('HSET', KEYS[9], ARGV[1], ARGV[4])
-  if redis.call('HSETNX', KEYS[10], 'acked', 0) == 1 then
-    redis.call('HSET', KEYS[10], 'off', 0)
-    redis.call('SADD', KEYS[11], ARGV[5])
+local r = {}
+local k, a = 10, 1
+while a < #ARGV do
+  local id, host, depth, rec, nc = ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], tonumber(ARGV[a + 5])
+  local kh, kd = KEYS[k + 1], KEYS[k + 2]
+  local ck, ca = k + 2, a + 5
+  k, a = ck + 4 * nc, ca + 4 * nc
+  local v = redis.call('HGET', KEYS[6], id)
+  if not v then
+    if rec ~= '' and redis.call('HEXISTS', KEYS[7], id) == 1 then
+      put3(r, 0, 0, '')
+    else
+      put3(r, -1, 0, '')
+    end
+  else
+    local d, h = split(v)
+    if h ~= host or d ~= depth then
+      put3(r, -2, h, d)
+    else
+      if rec ~= '' then
+        redis.call('HSET', KEYS[7], id, rec)
+        if redis.call('HSETNX', KEYS[8], 'acked', 0) == 1 then
+          redis.call('HSET', KEYS[8], 'off', 0)
+          redis.call('SADD', KEYS[9], ARGV[1])
+        end
+      end
+      local added = 0
+      for i = 0, nc - 1 do
+        local ki, ai = ck + 4 * i, ca + 4 * i
+        added = added + enqueue(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[ki + 1], KEYS[ki + 2], KEYS[ki + 3], KEYS[ki + 4],
+          ARGV[ai + 1], ARGV[ai + 2], ARGV[ai + 3], ARGV[ai + 4], KEYS[10])
+      end
+      release(KEYS[5], KEYS[6], kh, id)
+      redis.call('HINCRBY', KEYS[1], 'done', 1)
+      pend(KEYS[1], KEYS[2], KEYS[3], depth, -1)
+      place(KEYS[1], KEYS[4], kh, kd, host)
+      put3(r, 0, added, '')
+    end
   end
 end
-local added = 0
-for i = 0, (#ARGV - 5) / 4 - 1 do
-  local k, a = 12 + 4 * i, 5 + 4 * i
-  added = added + enqueue(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], KEYS[k + 4],
-    ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], KEYS[12])
-end
-release(KEYS[5], KEYS[6], KEYS[7], ARGV[1])
-redis.call('HINCRBY', KEYS[1], 'done', 1)
-pend(KEYS[1], KEYS[2], KEYS[3], depth, -1)
-place(KEYS[1], KEYS[4], KEYS[7], KEYS[8], host)
-return {0, added}
+return r
 `
 
 // requeueSrc ends a lease and puts its item back at the front of its
