@@ -24,9 +24,13 @@ local function nowms()
   local t = redis.call('TIME')
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
+local cfgv -- the crawl's configuration, read once per script run
 local function cfg(kmeta)
-  local c = redis.call('HMGET', kmeta, 'max', 'delay', 'epoch')
-  return num(c[1]), num(c[2]), num(c[3])
+  if not cfgv then
+    local c = redis.call('HMGET', kmeta, 'max', 'delay', 'epoch')
+    cfgv = {num(c[1]), num(c[2]), num(c[3])}
+  end
+  return cfgv[1], cfgv[2], cfgv[3]
 end
 local function due(kh, defdelay)
   local h = redis.call('HMGET', kh, 'last', 'blocked', 'delay')
@@ -54,7 +58,7 @@ local function pend(kmeta, kpd, klv, depth, n)
   if c <= 0 then
     redis.call('HDEL', kpd, depth)
     redis.call('ZREM', klv, depth)
-  elseif c == n then
+  elseif c <= n then
     redis.call('ZADD', klv, depth, depth)
   end
   redis.call('HINCRBY', kmeta, 'pending', n)
@@ -94,24 +98,53 @@ end
 -- but stays pending until then, which keeps its host's depths and the
 -- level as they were. Breadth-first order makes that exact: the lease
 -- being completed holds the level at the child's depth or one above it,
--- so a URL queued deeper has not been leased.
-local function enqueue(kmeta, kpd, klv, kready, ks, kh, kd, kq, field, host, depth, rec, kmv)
+-- so a URL queued deeper has not been leased. The counters, the pending
+-- counts and the places of the hosts are not updated here but added up
+-- in acc, for settle to apply once per script run.
+local function enqueue(acc, ks, kh, kd, kq, field, host, depth, rec, kmv)
   local old = redis.call('HGET', ks, field)
   if old then
     if not kmv or old == '' or tonumber(old) <= tonumber(depth) then return 0 end
     redis.call('HINCRBY', kmv, old .. ' ' .. host .. ' ' .. dedup(rec), 1)
-    redis.call('HINCRBY', kmeta, 'queued', -1)
+    acc.queued = acc.queued - 1
   else
-    redis.call('HINCRBY', kmeta, 'seen', 1)
+    acc.seen = acc.seen + 1
   end
   redis.call('HSET', ks, field, depth)
   redis.call('RPUSH', kq, rec)
   redis.call('ZADD', kd, depth, depth)
-  redis.call('HINCRBY', kmeta, 'queued', 1)
-  pend(kmeta, kpd, klv, depth, 1)
-  place(kmeta, kready, kh, kd, host)
+  acc.queued = acc.queued + 1
+  acc.pend[depth] = (acc.pend[depth] or 0) + 1
+  if not acc.hosts[host] then
+    acc.hosts[host] = {kh, kd}
+    acc.order[#acc.order + 1] = host
+  end
   if old then return 0 end
   return 1
+end
+local function newAcc()
+  return {queued = 0, seen = 0, done = 0, pend = {}, hosts = {}, order = {}}
+end
+-- touch notes a host whose place settle must repair.
+local function touch(acc, host, kh, kd)
+  if not acc.hosts[host] then
+    acc.hosts[host] = {kh, kd}
+    acc.order[#acc.order + 1] = host
+  end
+end
+-- settle applies what enqueue and the completions added up in acc: the
+-- counters, the pending counts by depth, and the places of the hosts.
+local function settle(acc, kmeta, kpd, klv, kready)
+  if acc.queued ~= 0 then redis.call('HINCRBY', kmeta, 'queued', acc.queued) end
+  if acc.seen ~= 0 then redis.call('HINCRBY', kmeta, 'seen', acc.seen) end
+  if acc.done ~= 0 then redis.call('HINCRBY', kmeta, 'done', acc.done) end
+  for depth, n in pairs(acc.pend) do
+    if n ~= 0 then pend(kmeta, kpd, klv, depth, n) end
+  end
+  for _, host in ipairs(acc.order) do
+    local k = acc.hosts[host]
+    place(kmeta, kready, k[1], k[2], host)
+  end
 end
 -- dropMoved tells whether rec, just popped from host's queue of depth, is
 -- a copy that enqueue moved to a shallower depth, and if so counts it out.
@@ -153,11 +186,13 @@ return redis.call('HMGET', KEYS[1], 'max', 'delay', 'bits', 'epoch')
 // ARGV: per item: field host depth record.
 const addSrc = prelude + `
 local added = 0
+local acc = newAcc()
 for i = 0, #ARGV / 4 - 1 do
   local k, a = 4 + 4 * i, 4 * i
-  added = added + enqueue(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], KEYS[k + 4],
+  added = added + enqueue(acc, KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], KEYS[k + 4],
     ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], nil)
 end
+settle(acc, KEYS[1], KEYS[2], KEYS[3], KEYS[4])
 return added
 `
 
@@ -205,7 +240,8 @@ return r
 `
 
 // completeSrc ends a batch of leases (those of the Complete calls that met
-// in one round trip). For each it counts the item done, puts the URL's
+// in one round trip), the counters and places settled once at the end.
+// For each it counts the item done, puts the URL's
 // record in the worker's journal (unless it is empty) and enqueues the
 // unseen children, and answers three values: {0, added, ”}, {-1, 0, ”}
 // for a stale lease, or {-2, host, depth} when the lease belongs to
@@ -222,6 +258,7 @@ local function put3(r, x, y, z)
   r[n + 1], r[n + 2], r[n + 3] = x, y, z
 end
 local r = {}
+local acc = newAcc()
 local k, a = 10, 1
 while a < #ARGV do
   local id, host, depth, rec, nc = ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], tonumber(ARGV[a + 5])
@@ -250,17 +287,18 @@ while a < #ARGV do
       local added = 0
       for i = 0, nc - 1 do
         local ki, ai = ck + 4 * i, ca + 4 * i
-        added = added + enqueue(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[ki + 1], KEYS[ki + 2], KEYS[ki + 3], KEYS[ki + 4],
+        added = added + enqueue(acc, KEYS[ki + 1], KEYS[ki + 2], KEYS[ki + 3], KEYS[ki + 4],
           ARGV[ai + 1], ARGV[ai + 2], ARGV[ai + 3], ARGV[ai + 4], KEYS[10])
       end
       release(KEYS[5], KEYS[6], kh, id)
-      redis.call('HINCRBY', KEYS[1], 'done', 1)
-      pend(KEYS[1], KEYS[2], KEYS[3], depth, -1)
-      place(KEYS[1], KEYS[4], kh, kd, host)
+      acc.done = acc.done + 1
+      acc.pend[depth] = (acc.pend[depth] or 0) - 1
+      touch(acc, host, kh, kd)
       put3(r, 0, added, '')
     end
   end
 end
+settle(acc, KEYS[1], KEYS[2], KEYS[3], KEYS[4])
 return r
 `
 
