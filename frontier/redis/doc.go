@@ -71,15 +71,21 @@
 // acknowledges (its output is stdout) leaves every record in Redis, about
 // the size of its JSON line each.
 //
-// # Blocking
+// # Blocking and batching
 //
 // Next reads the server time, the pending count, the level, the first
-// ready host and the first lease deadline in one round trip. It leases
+// ready hosts and the first lease deadline in one round trip. It leases
 // when it can, returns frontier.ErrDone when the crawl's pending count is
 // zero (so every process sees the end), and otherwise waits until the
 // first ready host or lease deadline is due, at most Options.PollInterval,
 // or until a change made through the same Frontier wakes it. It never
-// spins and honours its ctx.
+// spins and honours its ctx. The Next calls of one Frontier share their
+// round trips: one at a time looks and claims, in one script run, an item
+// for itself and for every call waiting behind it (up to 64), from as
+// many ready hosts as that takes; Close puts back what it claimed for
+// calls that gave up. Complete calls share them too: those that arrive
+// while a batch is in Redis go together in the next, each atomic on its
+// own, with its own answer.
 //
 // # Operating
 //
