@@ -12,8 +12,8 @@ import (
 var _ Frontier = (*Memory)(nil)
 
 // Memory is a Frontier held in memory. Its seen-set keeps a 64-bit hash of
-// each dedup key (about 38 bytes a URL); queued items keep their strings
-// and an entry that says where they wait (about 40 bytes).
+// each dedup key and where its item waits (about 46 bytes a URL); queued
+// items keep their strings.
 // It starts no goroutines, never expires a lease, and loses everything when
 // the process ends. All methods are safe for concurrent use.
 type Memory struct {
@@ -21,13 +21,12 @@ type Memory struct {
 
 	mu     sync.Mutex
 	closed bool
-	seen   map[uint64]struct{}
-	// queued says where each queued item waits, by dedup key hash, so
-	// that an Add reaching a queued URL by a shorter path can move it
-	// (add); the entry left behind in the deeper ring is skipped when it
-	// comes up (lease).
-	queued map[uint64]place
-	done   int
+	// seen holds every dedup key's hash, with where its item waits while
+	// it is queued, so that a child reaching a queued URL by a shorter
+	// path can move it (add); the entry left behind in the deeper ring is
+	// skipped when it comes up (lease).
+	seen map[uint64]place
+	done int
 	// s holds the hosts, their due times, the breadth-first level, the
 	// leases and the wake-ups of waiting Next calls; the items live in its
 	// rings.
@@ -38,10 +37,9 @@ type Memory struct {
 // goroutines.
 func NewMemory(p Policy) *Memory {
 	return &Memory{
-		seed:   maphash.MakeSeed(),
-		seen:   make(map[uint64]struct{}),
-		queued: make(map[uint64]place),
-		s:      sched.New[ring](p.MaxInflight, p.Delay),
+		seed: maphash.MakeSeed(),
+		seen: make(map[uint64]place),
+		s:    sched.New[ring](p.MaxInflight, p.Delay),
 	}
 }
 
@@ -123,7 +121,7 @@ func (m *Memory) Retry(ctx context.Context, l Lease, wait time.Duration) error {
 		return ErrStaleLease
 	}
 	q.pushFront(newEntry(l.Item))
-	m.queued[maphash.String(m.seed, l.Item.DedupKey())] = place{h.Name(), clamp32(depth)}
+	m.seen[maphash.String(m.seed, l.Item.DedupKey())] = m.placeOf(h.Name(), depth)
 	return nil
 }
 
@@ -163,7 +161,7 @@ func (m *Memory) Close() error {
 		return ErrClosed
 	}
 	m.closed = true
-	m.seen, m.queued = nil, nil
+	m.seen = nil
 	m.s.Release()
 	m.s.Broadcast()
 	return nil

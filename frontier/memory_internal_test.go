@@ -24,8 +24,14 @@ func (m *Memory) check() error {
 	if n := m.s.Queued() + m.s.Inflight(); m.s.Pending() != n {
 		return fmt.Errorf("pending %d, want queued+inflight = %d", m.s.Pending(), n)
 	}
-	if len(m.queued) != m.s.Queued() {
-		return fmt.Errorf("%d items placed, %d queued", len(m.queued), m.s.Queued())
+	placed := 0
+	for _, p := range m.seen {
+		if p.depth != notQueued {
+			placed++
+		}
+	}
+	if placed != m.s.Queued() {
+		return fmt.Errorf("%d items placed, %d queued", placed, m.s.Queued())
 	}
 	return nil
 }

@@ -10,38 +10,46 @@ import (
 // and depth, which the scheduler (frontier/internal/sched) hands out, and
 // the seen-set. Every function here expects m.mu held.
 
-// place is where a queued item waits: its host queue and depth.
+// place is where a seen URL's item waits: the depth of its queue (notQueued
+// once it is leased or done) and a 32-bit hash of its host, which a move
+// must match (a move counts the old item out of its host's queue).
 type place struct {
-	host  string
 	depth int32
+	host  uint32
+}
+
+const notQueued = -1 << 31
+
+func (m *Memory) placeOf(host string, depth int) place {
+	return place{depth: clamp32(depth), host: uint32(maphash.String(m.seed, host))}
 }
 
 // add queues the unseen items and returns how many there were. With move
 // (the children of a Complete), an item whose URL is still queued at a
-// greater depth was reached by a shorter path (a redirect or a sitemap
-// keeps its page's depth, so it can reach a URL that a link of the same
-// level queued one deeper): it is queued again, as given, at its depth,
-// and the deeper entry is counted out and left behind for lease to skip.
+// greater depth, on its host, was reached by a shorter path (a redirect or
+// a sitemap keeps its page's depth, so it can reach a URL that a link of
+// the same level queued one deeper): it is queued again, as given, at its
+// depth, and the deeper entry is counted out and left behind for lease to
+// skip.
 func (m *Memory) add(items []Item, now time.Time, move bool) int {
 	n := 0
 	for i := range items {
 		it := &items[i]
 		k := maphash.String(m.seed, it.DedupKey())
-		depth := clamp32(it.Depth)
-		old, moved := m.queued[k]
-		if _, seen := m.seen[k]; seen {
-			if !move || !moved || old.depth <= depth {
-				continue
-			}
-		} else {
-			m.seen[k] = struct{}{}
+		p := m.placeOf(it.Host, it.Depth)
+		old, seen := m.seen[k]
+		moved := seen && move && old.depth != notQueued && old.depth > p.depth && old.host == p.host
+		if seen && !moved {
+			continue
+		}
+		if !seen {
 			n++
 		}
-		m.queued[k] = place{it.Host, depth}
+		m.seen[k] = p
 		q, _ := m.s.Push(it.Host, it.Depth, now)
 		q.pushBack(newEntry(*it))
-		if move && moved {
-			m.s.Remove(old.host, int(old.depth), now)
+		if moved {
+			m.s.Remove(it.Host, int(old.depth), now)
 		}
 	}
 	return n
@@ -60,10 +68,11 @@ func (m *Memory) lease(now time.Time) (l Lease, wait time.Duration, ok bool) {
 	for {
 		e := q.popFront()
 		k := maphash.String(m.seed, e.dedupKey())
-		if p, queued := m.queued[k]; !queued || p != (place{h.Name(), clamp32(depth)}) {
+		p := m.seen[k]
+		if p.depth != clamp32(depth) {
 			continue // left behind; the bucket counts a live entry after it
 		}
-		delete(m.queued, k)
+		m.seen[k] = place{depth: notQueued, host: p.host}
 		id := m.s.Lease(h, now)
 		return Lease{ID: id, Item: e.item(h.Name(), depth)}, 0, true
 	}
@@ -75,7 +84,7 @@ func (m *Memory) live(host string, depth int, r *ring) int {
 	n := 0
 	for i := range r.n {
 		e := r.buf[(r.head+i)%len(r.buf)]
-		if m.queued[maphash.String(m.seed, e.dedupKey())] == (place{host, clamp32(depth)}) {
+		if m.seen[maphash.String(m.seed, e.dedupKey())] == m.placeOf(host, depth) {
 			n++
 		}
 	}
