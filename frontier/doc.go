@@ -49,7 +49,7 @@
 // their in-flight limit or whose next item is deeper than the current
 // level are parked until a lease ends or the level moves on. Hosts with
 // nothing queued or leased are forgotten once due, so memory grows with the
-// seen-set (about 46 bytes a URL) and the queue (about 66 bytes a URL plus
+// seen-set (about 38 bytes a URL) and the queue (about 66 bytes a URL plus
 // its strings), not with the number of hosts ever seen; SetHostDelay
 // overrides are kept for the whole crawl. That scheduling is not Memory's
 // own: it is frontier/internal/sched, which frontier/disk shares; Memory
