@@ -45,6 +45,19 @@ type Prior struct {
 	Gone         bool // recorded as gone: no longer reached in that crawl
 	Generation   int  // the generation that recorded it
 	FetchedAt    time.Time
+	// CapturedAt is when the content was last fetched in full, for a
+	// record that stood for an earlier capture (store.Record.CapturedAt);
+	// zero when the record was its own capture.
+	CapturedAt time.Time `json:",omitzero"`
+}
+
+// captured returns when the content the record stands for was fetched in
+// full: its CapturedAt, else its FetchedAt.
+func (p *Prior) captured() time.Time {
+	if !p.CapturedAt.IsZero() {
+		return p.CapturedAt
+	}
+	return p.FetchedAt
 }
 
 // History is the records of a previous crawl by dedup key, read by
@@ -105,6 +118,9 @@ func priorOf(r *store.Record) *Prior {
 	}
 	if p.Status == http.StatusNotModified {
 		p.Status = http.StatusOK
+	}
+	if r.CapturedAt != nil {
+		p.CapturedAt = *r.CapturedAt
 	}
 	if isRedirect(r.Status) && r.FinalURL != r.URL {
 		p.Target = r.FinalURL

@@ -143,6 +143,9 @@ func (r *Result) record() *store.Record {
 	if r.Err != "" {
 		rec.ErrorKind = r.Kind.String()
 	}
+	if at := r.capturedAt(rec.Change); !at.IsZero() {
+		rec.CapturedAt = &at
+	}
 	switch {
 	case it.Mode == modeSitemap || r.sitemap != nil:
 		n := 0
@@ -197,4 +200,16 @@ func putBuf(b *bytes.Buffer) {
 		b.Reset()
 		bufPool.Put(b)
 	}
+}
+
+// capturedAt is the record's captured_at: for an unchanged 2xx or 304, when
+// the previous record's content was fetched in full; zero otherwise.
+func (r *Result) capturedAt(change string) time.Time {
+	if change != ChangeUnchanged || r.prior == nil || r.Response == nil {
+		return time.Time{}
+	}
+	if s := r.Response.Status; !r.notModified && (s < 200 || s >= 300) {
+		return time.Time{}
+	}
+	return r.prior.captured().UTC()
 }

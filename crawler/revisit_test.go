@@ -176,3 +176,101 @@ func TestWARCRevisits(t *testing.T) {
 		})
 	}
 }
+
+// writeOutput writes a crawl's records to a JSONL file at path, the
+// history of the next night.
+func writeOutput(t *testing.T, path string, res crawlResult) {
+	t.Helper()
+	jw, err := store.Open(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range res.records {
+		if err := jw.Write(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := jw.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestWARCRevisitChains: over three nights, a page unchanged on the second
+// and third is a revisit on both, and both refer to the first night's full
+// capture, not the third to the second's revisit. Records say so in
+// captured_at: the date of the full capture on unchanged 2xx and 304
+// records, absent on the others.
+func TestWARCRevisitChains(t *testing.T) {
+	scfg := testserver.Config{Pages: 300, Links: 5, Seed: 11, Features: testserver.Encoded}
+	sw := &generationSwitch{}
+	sw.site.Store(testserver.New(scfg))
+	srv := httptest.NewServer(sw)
+	t.Cleanup(srv.Close)
+	dir := t.TempDir()
+	cfg := testConfig()
+	cfg.Seeds, cfg.MaxDepth, cfg.Concurrency, cfg.PerHost = []string{srv.URL + "/"}, 4, 8, 4
+
+	var nights []crawlResult
+	for gen := range 3 {
+		scfg.Generation = gen
+		sw.site.Store(testserver.New(scfg))
+		if gen > 0 {
+			out := filepath.Join(dir, strconv.Itoa(gen-1)+".jsonl")
+			writeOutput(t, out, nights[gen-1])
+			var err error
+			if cfg.Since, err = crawler.LoadHistory(out); err != nil {
+				t.Fatal(err)
+			}
+		}
+		nights = append(nights, crawlWARC(t, cfg, srv.URL, filepath.Join(dir, strconv.Itoa(gen)+".warc")))
+	}
+	// captured is when a night's record's content was fetched in full.
+	captured := func(r *store.Record) time.Time {
+		if r.CapturedAt != nil {
+			return *r.CapturedAt
+		}
+		return r.FetchedAt
+	}
+	for night := 1; night < 3; night++ {
+		for u, r := range nights[night].records {
+			prev := nights[night-1].records[u]
+			unchanged := r.Change == crawler.ChangeUnchanged && (r.Status == http.StatusNotModified || r.Status >= 200 && r.Status < 300)
+			switch {
+			case unchanged && (r.CapturedAt == nil || !r.CapturedAt.Equal(captured(prev))):
+				t.Errorf("night %d: %s (%d, unchanged): captured_at %v, want the previous record's capture %v", night, u, r.Status, r.CapturedAt, captured(prev))
+			case !unchanged && r.CapturedAt != nil:
+				t.Errorf("night %d: %s (%d, %s): captured_at %v, want none", night, u, r.Status, r.Change, *r.CapturedAt)
+			}
+		}
+	}
+	recs := readWARCFile(t, filepath.Join(dir, "2.warc"))
+	byOffset := map[int64]warcRecord{}
+	for _, r := range recs {
+		byOffset[r.Offset] = r
+	}
+	chains := 0
+	for u, r := range nights[2].records {
+		if r.WARC == nil {
+			continue
+		}
+		rec := byOffset[r.WARC.Offset]
+		if rec.Type != "revisit" {
+			continue
+		}
+		first, second := nights[0].records[u], nights[1].records[u]
+		want := captured(second)
+		if second.CapturedAt != nil {
+			chains++
+			if !want.Equal(first.FetchedAt) {
+				t.Errorf("%s: unchanged on night 2 but its capture %v is not night 1's %v", u, want, first.FetchedAt)
+			}
+		}
+		if d, err := time.Parse(time.RFC3339Nano, rec.Header[gowarc.WarcRefersToDate]); err != nil || !d.Equal(want) {
+			t.Errorf("%s: WARC-Refers-To-Date %q, want the full capture's %v", u, rec.Header[gowarc.WarcRefersToDate], want)
+		}
+	}
+	if chains == 0 {
+		t.Error("no page was a revisit on both later nights")
+	}
+	t.Logf("%d revisits of night 3 refer to night 1", chains)
+}

@@ -70,15 +70,18 @@ func (c *Crawler) writeCaptures(res *Result) error {
 // conditional request (server-not-modified), or a 2xx whose body has the
 // previous fingerprint (identical-payload-digest; only a payload captured
 // whole, whose digest is then the whole payload's). It refers to the
-// previous record by its URL and fetched_at; without a fetched_at (a
-// history of records that have none) there is nothing to refer to, and
-// the response is archived in full.
+// capture the previous record stood for, by its URL and date: the
+// previous record's fetched_at, or its captured_at when it was itself
+// unchanged, so that a run of unchanged nights refers to the last full
+// capture, not to a revisit. Without a date (a history of records that
+// have none) there is nothing to refer to, and the response is archived
+// in full.
 func (r *Result) revisit(ex *warc.Exchange) {
 	p := r.prior
-	if p == nil || p.FetchedAt.IsZero() || r.Response == nil {
+	if p == nil || p.captured().IsZero() || r.Response == nil {
 		return
 	}
-	rv := &warc.Revisit{RefersToTargetURI: p.URL, RefersToDate: p.FetchedAt}
+	rv := &warc.Revisit{RefersToTargetURI: p.URL, RefersToDate: p.captured()}
 	switch status := r.Response.Status; {
 	case r.notModified:
 		// A 304 has no body (RFC 9110 §15.4.5): a "length" truncation

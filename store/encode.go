@@ -36,6 +36,13 @@ func (e *encoder) line(r *Record) ([]byte, error) {
 	if y := c.FetchedAt.Year(); y < 0 || y > 9999 {
 		return nil, fmt.Errorf("fetched_at: year %d outside 0-9999", y)
 	}
+	if c.CapturedAt != nil {
+		at := c.CapturedAt.UTC()
+		if y := at.Year(); y < 0 || y > 9999 {
+			return nil, fmt.Errorf("captured_at: year %d outside 0-9999", y)
+		}
+		c.CapturedAt = &at
+	}
 	if e.buf.Cap() > maxScratch {
 		// One huge record must not pin its buffer.
 		e.buf = bytes.Buffer{}

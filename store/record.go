@@ -106,6 +106,12 @@ type Record struct {
 	// --state generation. The crawler
 	// always sets it.
 	Generation int `json:"generation,omitempty"`
+	// CapturedAt is, for an unchanged 2xx or 304 (Change "unchanged"),
+	// when the content it stands for was last fetched in full: the
+	// fetched_at of the first record of its run of unchanged ones, carried
+	// from night to night. A WARC revisit record refers to that capture.
+	// Absent otherwise (the record is its own capture).
+	CapturedAt *time.Time `json:"captured_at,omitempty"`
 }
 
 // An Anchor is one link element of a page.
