@@ -101,7 +101,9 @@ type Stats struct {
 // a page of depth d can reach, at depth d, a URL that a link of depth d
 // queued at d+1. The child then takes the queued item's place, with its
 // own fields, at its own depth (not counted as new), and the URL is leased
-// once, there. Add only queues unseen keys. Within one host, items of
+// once, there. (Under another Host the backend may keep the queued item
+// instead; the crawler's keys include the host.) Add only queues unseen
+// keys. Within one host, items of
 // equal depth come out in the order they were added, except that Retry
 // puts an item back at the front.
 //

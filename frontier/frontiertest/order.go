@@ -80,6 +80,26 @@ func testShorterPathWins(e *env) {
 	if got, want := e.drain(f), []string{r3.URL, p2.URL, q2.URL}; !slices.Equal(got, want) {
 		e.t.Errorf("lease order = %q, want %q", got, want)
 	}
+
+	// One key under two hosts (a backend may move it or keep the first):
+	// leased once all the same.
+	f = e.newFrontier(frontier.Policy{MaxInflight: 2})
+	u0, v0 := item("f.test", "u", 0), item("f.test", "v", 0)
+	e.add(f, u0, v0)
+	ls = e.nextN(f, 2)
+	deep := frontier.Item{URL: "http://g.test/k", Key: "K", Host: "g.test", Depth: 1}
+	short := frontier.Item{URL: "http://h.test/k", Key: "K", Host: "h.test", Depth: 0}
+	e.complete(f, ls[0], deep)
+	e.complete(f, ls[1], short)
+	n := 0
+	for _, u := range e.drain(f) {
+		if u == deep.URL || u == short.URL {
+			n++
+		}
+	}
+	if n != 1 {
+		e.t.Errorf("key K leased %d times under two hosts, want once", n)
+	}
 }
 
 // testLateAddOfLowerDepth: an item added with a smaller depth than the

@@ -40,10 +40,11 @@
 //	                  FNV-1a hash, field = the other bits, value = the
 //	                  depth the URL was last queued at ('' in crawls
 //	                  begun before depths were kept)
-//	moved       hash  "depth host dedup-key" -> how many copies of a URL
-//	                  in q:<depth>:<host> were moved to a shallower depth
+//	moved       hash  "depth dedup-key" -> how many copies of a URL in a
+//	                  queue of that depth were moved to a shallower depth
 //	                  (a Complete's child reached the URL by a shorter
-//	                  path); Next drops them when they come up
+//	                  path); counted out at once, dropped from their
+//	                  queue when Next meets them
 //	workers     set   the names of the workers with a journal
 //	j:<worker>  hash  the worker's journal: lease id -> record
 //	w:<worker>  hash  acked (entries acknowledged), off (its output's offset)

@@ -59,6 +59,10 @@ func (f *Frontier) Next(ctx context.Context) (frontier.Lease, error) {
 			return frontier.Lease{}, err
 		}
 		f.cmu.Lock()
+		if f.cclosed {
+			f.cmu.Unlock()
+			return frontier.Lease{}, frontier.ErrClosed
+		}
 		if len(f.claimed) > 0 {
 			l := f.claimed[0]
 			f.claimed = f.claimed[1:]
@@ -87,15 +91,24 @@ func (f *Frontier) Next(ctx context.Context) (frontier.Lease, error) {
 
 		f.cmu.Lock()
 		f.claimer = nil
-		if len(ls) > 1 {
-			f.claimed = append(f.claimed, ls[1:]...)
+		// What this caller cannot take (Close came, or its ctx ended)
+		// stays claimed: for another caller, or for Close to put back.
+		keep := 1
+		if f.cclosed || ctx.Err() != nil {
+			keep = 0
 		}
+		if len(ls) > keep {
+			f.claimed = append(f.claimed, ls[keep:]...)
+		}
+		closed := f.cclosed
 		close(done)
 		f.cmu.Unlock()
 		switch {
+		case closed:
+			return frontier.Lease{}, frontier.ErrClosed
 		case err != nil:
 			return frontier.Lease{}, err
-		case len(ls) > 0:
+		case len(ls) > 0 && keep == 1:
 			return ls[0], nil
 		}
 	}
@@ -125,21 +138,29 @@ func (f *Frontier) claimRound(ctx context.Context, n int) ([]frontier.Lease, err
 	wait := f.poll
 	var hosts []readyHost
 	for _, h := range v.ready {
-		if h.depth != v.level {
+		if h.depth > v.level {
 			break // deeper, as every later one
 		}
-		if h.due > v.now {
+		if h.depth == v.level && h.due > v.now {
 			wait = min(wait, time.Duration(h.due-v.now)*time.Millisecond)
 			continue
 		}
+		// At the level and due, or below it, where only moved copies
+		// wait: the claim drops those whether the host is due or not.
 		hosts = append(hosts, h)
 	}
 	if len(hosts) > 0 {
-		ls, err := f.claim(ctx, hosts, n)
+		// Detached from ctx: once the script has run, its leases must
+		// reach the claimed list, whatever happens to this caller.
+		ls, err := f.claim(context.WithoutCancel(ctx), hosts, n)
 		if err != nil || len(ls) > 0 {
 			return ls, err
 		}
-		return nil, nil // other processes took them; the script fixed the hosts' places
+		if hosts[len(hosts)-1].depth == v.level {
+			return nil, nil // other processes took them; the script fixed the hosts' places
+		}
+		// Only moved copies were dropped: look again after a pause, so
+		// that a queue the script found otherwise cannot make Next spin.
 	}
 	if v.isLease {
 		wait = min(wait, time.Duration(v.deadline-v.now)*time.Millisecond)

@@ -79,10 +79,12 @@ type Frontier struct {
 	// The claim of Next (next.go): claimer is closed when the Next call
 	// claiming for all ends its turn (nil when none is); waiting counts the
 	// calls waiting for it; claimed holds what it leased for them.
+	// cclosed is set by Close, after which no claim starts.
 	cmu     sync.Mutex
 	claimer chan struct{}
 	waiting int
 	claimed []frontier.Lease
+	cclosed bool
 
 	// The completion batches (batch.go): batch holds the completions
 	// waiting for one; committing is true while one runs; turn wakes the
@@ -309,7 +311,16 @@ func (f *Frontier) Close() error {
 	close(f.wake)
 	f.mu.Unlock()
 
+	// No claim starts from now on; wait for the one under way, whose
+	// leases join the claimed list.
 	f.cmu.Lock()
+	f.cclosed = true
+	for f.claimer != nil {
+		done := f.claimer
+		f.cmu.Unlock()
+		<-done
+		f.cmu.Lock()
+	}
 	left := f.claimed
 	f.claimed = nil
 	f.cmu.Unlock()

@@ -93,10 +93,12 @@ end
 -- enqueue adds one item if its dedup key is unseen and returns 1 if so.
 -- The seen-set's value is the depth the item was queued at. With kmv (a
 -- Complete's child), an item whose URL is queued at a greater depth is
--- queued again at its own, and the deeper copy is noted in kmv, to be
--- dropped when it comes up (dropMoved): it no longer counts as queued,
--- but stays pending until then, which keeps its host's depths and the
--- level as they were. Breadth-first order makes that exact: the lease
+-- queued again at its own, and the deeper copy is counted out (queued
+-- and pending) and noted in kmv, to be dropped when it comes up
+-- (dropMoved). Its host's depths still name its depth until then: Next
+-- hands such a host, whose head may now be below the level, to the claim
+-- script, which drops what it finds moved there. Breadth-first order
+-- makes the move exact: the lease
 -- being completed holds the level at the child's depth or one above it,
 -- so a URL queued deeper has not been leased. The counters, the pending
 -- counts and the places of the hosts are not updated here but added up
@@ -105,8 +107,9 @@ local function enqueue(acc, ks, kh, kd, kq, field, host, depth, rec, kmv)
   local old = redis.call('HGET', ks, field)
   if old then
     if not kmv or old == '' or tonumber(old) <= tonumber(depth) then return 0 end
-    redis.call('HINCRBY', kmv, old .. ' ' .. host .. ' ' .. dedup(rec), 1)
+    redis.call('HINCRBY', kmv, old .. ' ' .. dedup(rec), 1)
     acc.queued = acc.queued - 1
+    acc.pend[old] = (acc.pend[old] or 0) - 1
   else
     acc.seen = acc.seen + 1
   end
@@ -146,14 +149,14 @@ local function settle(acc, kmeta, kpd, klv, kready)
     place(kmeta, kready, k[1], k[2], host)
   end
 end
--- dropMoved tells whether rec, just popped from host's queue of depth, is
--- a copy that enqueue moved to a shallower depth, and if so counts it out.
-local function dropMoved(kmeta, kpd, klv, kmv, host, depth, rec)
+-- dropMoved tells whether rec, just popped from a queue of depth, is a
+-- copy that enqueue moved to a shallower depth (counted out then), and if
+-- so forgets it.
+local function dropMoved(kmv, depth, rec)
   if redis.call('EXISTS', kmv) == 0 then return false end
-  local mk = depth .. ' ' .. host .. ' ' .. dedup(rec)
+  local mk = depth .. ' ' .. dedup(rec)
   if not redis.call('HGET', kmv, mk) then return false end
   if redis.call('HINCRBY', kmv, mk, -1) <= 0 then redis.call('HDEL', kmv, mk) end
-  pend(kmeta, kpd, klv, depth, -1)
   return true
 end
 -- split parses a stored lease: depth ":" len(host) ":" host record.
@@ -200,7 +203,8 @@ return added
 // order, as many from each as it allows: its head at the level, due, a
 // free slot (a host with a delay is due again only after it, so it gives
 // one). Copies that enqueue moved to a shallower depth are dropped on the
-// way. It answers {n, host index, id, record, ...} for the n items leased,
+// way, and from a host whose head is below the level (only moved copies
+// can be there) whether it is due or not. It answers {n, host index, id, record, ...} for the n items leased,
 // repairing the place of every host it looked at.
 // KEYS: meta lv ready leases inflight ids pd moved, then per host: host
 // depths queue. ARGV: ttl (ms) limit, then per host: host depth.
@@ -214,10 +218,18 @@ for i = 0, (#ARGV - 2) / 2 - 1 do
   local k, host, depth = 8 + 3 * i, ARGV[3 + 2 * i], ARGV[4 + 2 * i]
   local kh, kd, kq = KEYS[k + 1], KEYS[k + 2], KEYS[k + 3]
   local score = redis.call('ZSCORE', KEYS[3], host)
-  if score and #level > 0 and level[1] == depth and math.floor(tonumber(score) / SHIFT) == tonumber(depth) then
+  if #level == 0 or tonumber(depth) < tonumber(level[1]) then
+    -- Nothing of depth is pending: what its queue holds was moved.
+    local rec = redis.call('LPOP', kq)
+    while rec and dropMoved(KEYS[8], depth, rec) do
+      rec = redis.call('LPOP', kq)
+    end
+    if rec then redis.call('LPUSH', kq, rec) end -- not moved after all: left as it was
+    if redis.call('LLEN', kq) == 0 then redis.call('ZREM', kd, depth) end
+  elseif score and level[1] == depth and math.floor(tonumber(score) / SHIFT) == tonumber(depth) then
     while r[1] < limit and num(redis.call('HGET', kh, 'inflight')) < max and due(kh, defdelay) <= now do
       local rec = redis.call('LPOP', kq)
-      while rec and dropMoved(KEYS[1], KEYS[7], KEYS[2], KEYS[8], host, depth, rec) do
+      while rec and dropMoved(KEYS[8], depth, rec) do
         rec = redis.call('LPOP', kq)
       end
       if not rec then break end
