@@ -67,8 +67,12 @@ func (d *Disk) add(b *pebble.Batch, items []frontier.Item, now time.Time, fresh 
 			if !move || p.depth <= it.Depth {
 				continue
 			}
-			if ok, err := d.stillQueued(p, k); err != nil || !ok {
+			ok, err := d.stillQueued(p, k)
+			if err != nil {
 				return n, err
+			}
+			if !ok {
+				continue // leased, or done: its depth is final
 			}
 			if err := d.move(b, it, p, now, fresh); err != nil {
 				return n, err

@@ -100,6 +100,28 @@ func testShorterPathWins(e *env) {
 	if n != 1 {
 		e.t.Errorf("key K leased %d times under two hosts, want once", n)
 	}
+
+	// A URL in flight or done is final: a child reaching it by a shorter
+	// path (after a late Add opened a shallower level) moves nothing, and
+	// the other children are queued all the same.
+	f = e.newFrontier(frontier.Policy{MaxInflight: 4})
+	a1 := item("i.test", "a", 1)
+	e.add(f, a1)
+	la := e.next(f)
+	s0, t0 := item("j.test", "s", 0), item("j.test", "t", 0)
+	e.add(f, s0, t0)
+	a0, c1 := a1, item("k.test", "c", 1)
+	a0.Depth, a0.Hops = 0, 1
+	if n := e.complete(f, e.next(f), a0, c1); n != 1 {
+		e.t.Errorf("Complete with a URL in flight and a new one = %d new, want 1", n)
+	}
+	e.complete(f, la)
+	if n := e.complete(f, e.next(f), a0); n != 0 { // t0: a is done now
+		e.t.Errorf("Complete with a done URL = %d new, want 0", n)
+	}
+	if got, want := e.drain(f), []string{c1.URL}; !slices.Equal(got, want) {
+		e.t.Errorf("leases after = %q, want %q", got, want)
+	}
 }
 
 // testLateAddOfLowerDepth: an item added with a smaller depth than the

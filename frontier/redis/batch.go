@@ -77,12 +77,13 @@ func (f *Frontier) commit(c *completion) {
 // bmu: only the committer touches the completions of its batch.
 func (f *Frontier) runBatch(run []*completion) (again []bool) {
 	ks := []string{f.keys.meta, f.keys.pd, f.keys.lv, f.keys.ready, f.keys.leases, f.keys.infl,
-		f.keys.journal(f.worker), f.keys.worker(f.worker), f.keys.workers, f.keys.moved}
+		f.keys.journal(f.worker), f.keys.worker(f.worker), f.keys.workers, f.keys.moved, f.keys.leased}
 	args := []any{f.worker}
 	for _, c := range run {
 		c.tries++
-		ks = append(ks, f.keys.host(c.host), f.keys.depths(c.host))
-		args = append(args, c.l.ID, c.host, strconv.Itoa(c.depth), c.rec, len(c.children))
+		bucket, field := seenSlot(c.l.Item.DedupKey(), f.bits)
+		ks = append(ks, f.keys.host(c.host), f.keys.depths(c.host), f.keys.seen(bucket))
+		args = append(args, c.l.ID, c.host, strconv.Itoa(c.depth), c.rec, len(c.children), field)
 		ks, args = f.appendItems(ks, args, c.children)
 	}
 	// The batch must run whatever its first caller's ctx says: the others

@@ -38,13 +38,15 @@
 //	q:<d>:<host> list the host's queued records of depth d, in lease order
 //	s:<bucket>  hash  seen-set: bucket = top bits of the dedup key's 64-bit
 //	                  FNV-1a hash, field = the other bits, value = the
-//	                  depth the URL was last queued at ('' in crawls
-//	                  begun before depths were kept)
+//	                  depth the URL was last queued at, '' once it is
+//	                  done (and in crawls begun before depths were kept)
 //	moved       hash  "depth dedup-key" -> how many copies of a URL in a
 //	                  queue of that depth were moved to a shallower depth
 //	                  (a Complete's child reached the URL by a shorter
 //	                  path); counted out at once, dropped from their
 //	                  queue when Next meets them
+//	leased      hash  dedup key -> leases of the URL in flight; a move
+//	                  never takes a URL in flight (or done)
 //	workers     set   the names of the workers with a journal
 //	j:<worker>  hash  the worker's journal: lease id -> record
 //	w:<worker>  hash  acked (entries acknowledged), off (its output's offset)

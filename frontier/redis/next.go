@@ -249,7 +249,7 @@ func (f *Frontier) reclaimID(ctx context.Context, id uint64) error {
 // claim leases up to n items from hosts, in their order, each at its
 // depth if it is still leasable.
 func (f *Frontier) claim(ctx context.Context, hosts []readyHost, n int) ([]frontier.Lease, error) {
-	ks := []string{f.keys.meta, f.keys.lv, f.keys.ready, f.keys.leases, f.keys.infl, f.keys.ids, f.keys.pd, f.keys.moved}
+	ks := []string{f.keys.meta, f.keys.lv, f.keys.ready, f.keys.leases, f.keys.infl, f.keys.ids, f.keys.pd, f.keys.moved, f.keys.leased}
 	args := []any{f.ttl.Milliseconds(), n}
 	for _, h := range hosts {
 		ks = append(ks, f.keys.host(h.name), f.keys.depths(h.name), f.keys.queue(h.name, h.depth))

@@ -121,7 +121,7 @@ var errNotExpired = errors.New("lease not expired")
 func (f *Frontier) requeue(ctx context.Context, id uint64, host string, depth int, mode string, waitMS int64, rec string) error {
 	for range 2 {
 		ks := []string{f.keys.meta, f.keys.ready, f.keys.leases, f.keys.infl,
-			f.keys.host(host), f.keys.depths(host), f.keys.queue(host, depth)}
+			f.keys.host(host), f.keys.depths(host), f.keys.queue(host, depth), f.keys.leased}
 		v, err := f.sc.requeue.Run(ctx, f.c, ks, id, host, strconv.Itoa(depth), mode, waitMS, rec).Slice()
 		if err != nil {
 			return fmt.Errorf("%s: %w", mode, err)

@@ -187,8 +187,10 @@ type keys struct {
 	// workers is the set of the names of the workers with a journal.
 	workers string
 	// moved is the hash of queued copies moved to a shallower depth:
-	// "depth host dedup-key" -> how many wait to be dropped.
+	// "depth dedup-key" -> how many wait to be dropped.
 	moved string
+	// leased is the hash of the URLs in flight: dedup key -> leases.
+	leased string
 }
 
 func newKeys(crawlID string) keys {
@@ -196,7 +198,7 @@ func newKeys(crawlID string) keys {
 	return keys{
 		prefix: p, meta: p + "meta", pd: p + "pd", lv: p + "lv", ready: p + "ready",
 		leases: p + "leases", infl: p + "inflight", ids: p + "ids", workers: p + "workers",
-		moved: p + "moved",
+		moved: p + "moved", leased: p + "leased",
 	}
 }
 

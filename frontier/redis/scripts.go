@@ -91,7 +91,8 @@ local function dedup(rec)
   return string.sub(rec, i, i + n - 1)
 end
 -- enqueue adds one item if its dedup key is unseen and returns 1 if so.
--- The seen-set's value is the depth the item was queued at. With kmv (a
+-- The seen-set's value is the depth the item was queued at, '' once it
+-- is done (or in a crawl begun before depths were kept). With kmv (a
 -- Complete's child), an item whose URL is queued at a greater depth is
 -- queued again at its own, and the deeper copy is counted out (queued
 -- and pending) and noted in kmv, to be dropped when it comes up
@@ -103,10 +104,11 @@ end
 -- so a URL queued deeper has not been leased. The counters, the pending
 -- counts and the places of the hosts are not updated here but added up
 -- in acc, for settle to apply once per script run.
-local function enqueue(acc, ks, kh, kd, kq, field, host, depth, rec, kmv)
+local function enqueue(acc, ks, kh, kd, kq, field, host, depth, rec, kmv, kleased)
   local old = redis.call('HGET', ks, field)
   if old then
     if not kmv or old == '' or tonumber(old) <= tonumber(depth) then return 0 end
+    if redis.call('HEXISTS', kleased, dedup(rec)) == 1 then return 0 end -- in flight
     redis.call('HINCRBY', kmv, old .. ' ' .. dedup(rec), 1)
     acc.queued = acc.queued - 1
     acc.pend[old] = (acc.pend[old] or 0) - 1
@@ -148,6 +150,12 @@ local function settle(acc, kmeta, kpd, klv, kready)
     local k = acc.hosts[host]
     place(kmeta, kready, k[1], k[2], host)
   end
+end
+-- lease counts the URL of rec as in flight in kleased (n = 1) or no
+-- longer (n = -1): enqueue never moves a URL in flight.
+local function lease(kleased, rec, n)
+  local key = dedup(rec)
+  if redis.call('HINCRBY', kleased, key, n) <= 0 then redis.call('HDEL', kleased, key) end
 end
 -- dropMoved tells whether rec, just popped from a queue of depth, is a
 -- copy that enqueue moved to a shallower depth (counted out then), and if
@@ -193,7 +201,7 @@ local acc = newAcc()
 for i = 0, #ARGV / 4 - 1 do
   local k, a = 4 + 4 * i, 4 * i
   added = added + enqueue(acc, KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], KEYS[k + 4],
-    ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], nil)
+    ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], nil, nil)
 end
 settle(acc, KEYS[1], KEYS[2], KEYS[3], KEYS[4])
 return added
@@ -206,8 +214,8 @@ return added
 // way, and from a host whose head is below the level (only moved copies
 // can be there) whether it is due or not. It answers {n, host index, id, record, ...} for the n items leased,
 // repairing the place of every host it looked at.
-// KEYS: meta lv ready leases inflight ids pd moved, then per host: host
-// depths queue. ARGV: ttl (ms) limit, then per host: host depth.
+// KEYS: meta lv ready leases inflight ids pd moved leased, then per host:
+// host depths queue. ARGV: ttl (ms) limit, then per host: host depth.
 const claimSrc = prelude + `
 local level = redis.call('ZRANGE', KEYS[2], 0, 0)
 local max, defdelay = cfg(KEYS[1])
@@ -215,7 +223,7 @@ local now = nowms()
 local limit = tonumber(ARGV[2])
 local r = {0}
 for i = 0, (#ARGV - 2) / 2 - 1 do
-  local k, host, depth = 8 + 3 * i, ARGV[3 + 2 * i], ARGV[4 + 2 * i]
+  local k, host, depth = 9 + 3 * i, ARGV[3 + 2 * i], ARGV[4 + 2 * i]
   local kh, kd, kq = KEYS[k + 1], KEYS[k + 2], KEYS[k + 3]
   local score = redis.call('ZSCORE', KEYS[3], host)
   if #level == 0 or tonumber(depth) < tonumber(level[1]) then
@@ -239,6 +247,7 @@ for i = 0, (#ARGV - 2) / 2 - 1 do
       redis.call('HSET', KEYS[5], id, depth .. ':' .. #host .. ':' .. host .. rec)
       redis.call('ZADD', KEYS[4], fmt(now + tonumber(ARGV[1])), id)
       redis.call('HINCRBY', KEYS[1], 'queued', -1)
+      lease(KEYS[9], rec, 1)
       r[1] = r[1] + 1
       r[#r + 1] = i
       r[#r + 1] = id
@@ -260,10 +269,12 @@ return r
 // another host or depth than the keys (nothing changes for it). A lease
 // gone whose record is in the journal was completed by this call run
 // before, its reply lost: {0, 0, ”}.
-// KEYS: meta pd lv ready leases inflight journal worker workers moved,
-// then per lease: host depths, then its children's seen-bucket host
-// depths queue. ARGV: worker-name, then per lease: id host depth record
-// children-count, then its children's field host depth record.
+// A completed URL's seen value becomes ”: done, never moved.
+// KEYS: meta pd lv ready leases inflight journal worker workers moved
+// leased, then per lease: host depths seen-bucket, then its children's
+// seen-bucket host depths queue. ARGV: worker-name, then per lease: id
+// host depth record children-count field, then its children's field host
+// depth record.
 const completeSrc = prelude + `
 local function put3(r, x, y, z)
   local n = #r
@@ -271,11 +282,11 @@ local function put3(r, x, y, z)
 end
 local r = {}
 local acc = newAcc()
-local k, a = 10, 1
+local k, a = 11, 1
 while a < #ARGV do
-  local id, host, depth, rec, nc = ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], tonumber(ARGV[a + 5])
-  local kh, kd = KEYS[k + 1], KEYS[k + 2]
-  local ck, ca = k + 2, a + 5
+  local id, host, depth, rec, nc, lfield = ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], tonumber(ARGV[a + 5]), ARGV[a + 6]
+  local kh, kd, ks = KEYS[k + 1], KEYS[k + 2], KEYS[k + 3]
+  local ck, ca = k + 3, a + 6
   k, a = ck + 4 * nc, ca + 4 * nc
   local v = redis.call('HGET', KEYS[6], id)
   if not v then
@@ -285,7 +296,7 @@ while a < #ARGV do
       put3(r, -1, 0, '')
     end
   else
-    local d, h = split(v)
+    local d, h, lrec = split(v)
     if h ~= host or d ~= depth then
       put3(r, -2, h, d)
     else
@@ -300,8 +311,10 @@ while a < #ARGV do
       for i = 0, nc - 1 do
         local ki, ai = ck + 4 * i, ca + 4 * i
         added = added + enqueue(acc, KEYS[ki + 1], KEYS[ki + 2], KEYS[ki + 3], KEYS[ki + 4],
-          ARGV[ai + 1], ARGV[ai + 2], ARGV[ai + 3], ARGV[ai + 4], KEYS[10])
+          ARGV[ai + 1], ARGV[ai + 2], ARGV[ai + 3], ARGV[ai + 4], KEYS[10], KEYS[11])
       end
+      lease(KEYS[11], lrec, -1)
+      if redis.call('HEXISTS', ks, lfield) == 1 then redis.call('HSET', ks, lfield, '') end
       release(KEYS[5], KEYS[6], kh, id)
       acc.done = acc.done + 1
       acc.pend[depth] = (acc.pend[depth] or 0) - 1
@@ -320,12 +333,13 @@ return r
 // leased record, and only if the lease's deadline has passed. It answers
 // {0}, {-1} for a stale lease, {-2, host, depth} as completeSrc, or {-3}
 // when a lease to reclaim is not expired.
-// KEYS: meta ready leases inflight host depths queue.
+// KEYS: meta ready leases inflight host depths queue leased.
 // ARGV: id host depth mode wait (ms) record.
 const requeueSrc = prelude + `
 local v = redis.call('HGET', KEYS[4], ARGV[1])
 if not v then return {-1} end
 local depth, host, rec = split(v)
+local lrec = rec
 if host ~= ARGV[2] or depth ~= ARGV[3] then return {-2, host, depth} end
 local now = nowms()
 if ARGV[4] == 'reclaim' then
@@ -340,6 +354,7 @@ else
   end
 end
 release(KEYS[3], KEYS[4], KEYS[5], ARGV[1])
+lease(KEYS[8], lrec, -1)
 redis.call('LPUSH', KEYS[7], rec)
 redis.call('ZADD', KEYS[6], depth, depth)
 redis.call('HINCRBY', KEYS[1], 'queued', 1)
