@@ -38,7 +38,7 @@
 //	q:<d>:<host> list the host's queued records of depth d, in lease order
 //	s:<bucket>  hash  seen-set: bucket = top bits of the dedup key's 64-bit
 //	                  FNV-1a hash, field = the other bits, value = the
-//	                  depth the URL was last queued at, '' once it is
+//	                  depth the URL was last queued at, empty once it is
 //	                  done (and in crawls begun before depths were kept)
 //	moved       hash  "depth dedup-key" -> how many copies of a URL in a
 //	                  queue of that depth were moved to a shallower depth

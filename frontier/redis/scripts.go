@@ -264,12 +264,13 @@ return r
 // in one round trip), the counters and places settled once at the end.
 // For each it counts the item done, puts the URL's
 // record in the worker's journal (unless it is empty) and enqueues the
-// unseen children, and answers three values: {0, added, ”}, {-1, 0, ”}
+// unseen children, and answers three values: {0, added, ""}, {-1, 0, ""}
 // for a stale lease, or {-2, host, depth} when the lease belongs to
 // another host or depth than the keys (nothing changes for it). A lease
 // gone whose record is in the journal was completed by this call run
-// before, its reply lost: {0, 0, ”}.
-// A completed URL's seen value becomes ”: done, never moved.
+// before, its reply lost: {0, 0, ""}.
+// A completed URL's seen value becomes the empty string: done, never
+// moved.
 // KEYS: meta pd lv ready leases inflight journal worker workers moved
 // leased, then per lease: host depths seen-bucket, then its children's
 // seen-bucket host depths queue. ARGV: worker-name, then per lease: id
