@@ -2,8 +2,6 @@ package crawler
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 
 	"github.com/crawl-dev/crawl/frontier"
 	"github.com/crawl-dev/crawl/store"
@@ -63,23 +61,16 @@ func (a annotated) sweep(ctx context.Context, fn func(string, *Prior)) error {
 // stores (1 MiB).
 const maxAnnotation = 512 << 10
 
-// annotation is what the frontier keeps of a URL for the next generation.
-// A page with too many links to keep is kept without them, and without
-// validators, so that the next generation fetches it in full.
-func annotation(rec *store.Record) ([]byte, error) {
+// annotation is what the frontier keeps of a URL for the next generation:
+// its Prior, encoded (prior_codec.go). A page with too many links to keep
+// is kept without them, and without validators, so that the next
+// generation fetches it in full.
+func annotation(rec *store.Record) []byte {
 	p := priorOf(rec)
-	b, err := json.Marshal(p)
-	if err != nil || len(b) <= maxAnnotation {
-		return b, err
+	b := encodePrior(nil, p)
+	if len(b) <= maxAnnotation {
+		return b
 	}
 	p.Links, p.ETag, p.LastModified, p.Title = nil, "", "", ""
-	return json.Marshal(p)
-}
-
-func decodePrior(v []byte) (*Prior, error) {
-	p := new(Prior)
-	if err := json.Unmarshal(v, p); err != nil {
-		return nil, fmt.Errorf("stored record of a URL: %w", err)
-	}
-	return p, nil
+	return encodePrior(nil, p)
 }

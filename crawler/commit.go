@@ -506,10 +506,7 @@ func (g *groupCommit) run(ctx, _ context.Context, in <-chan *Result) error {
 			if recorded && rec != nil && g.annotate {
 				// The history of the next generation, committed
 				// with the record (annotate.go).
-				d := &g.batch[len(g.batch)-1]
-				if d.Annotation, err = annotation(rec); err != nil {
-					return err
-				}
+				g.batch[len(g.batch)-1].Annotation = annotation(rec)
 			}
 			if len(g.batch) == maxBatch {
 				break
