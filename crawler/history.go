@@ -62,11 +62,16 @@ func (p *Prior) captured() time.Time {
 
 // History is the records of a previous crawl by dedup key, read by
 // LoadHistory (crawl --since FILE). It is read-only once loaded: safe for
-// concurrent use.
+// concurrent use. Each Prior is kept encoded, as a --state annotation is
+// (prior_codec.go), and decoded on every lookup: an encoded Prior holds
+// no pointers, and takes a fraction of a decoded one's heap.
 type History struct {
-	gen   int // the previous crawl's generation
-	byKey map[string]*Prior
-	order []string // keys in the order of the file, for the gone sweep
+	gen   int              // the previous crawl's generation
+	byKey map[string]int32 // index in priors
+	// priors are the encoded Priors, in the order of the file's first
+	// record of each key (the gone sweep's order); keys are their keys.
+	priors [][]byte
+	keys   []string
 }
 
 // maxGeneration bounds the generation read from a file, so that the next
@@ -81,7 +86,7 @@ const maxHistoryRecords = 10_000_000
 // without a generation count as generation 1; records whose url is not a
 // normalized http(s) URL are skipped.
 func LoadHistory(path string) (*History, error) {
-	h := &History{byKey: make(map[string]*Prior)}
+	h := &History{byKey: make(map[string]int32)}
 	err := store.ReadFile(path, func(r *store.Record) error {
 		if len(h.byKey) >= maxHistoryRecords {
 			return fmt.Errorf("more than %d records", maxHistoryRecords)
@@ -89,12 +94,14 @@ func LoadHistory(path string) (*History, error) {
 		if norm, err := parser.Normalize(r.URL); err != nil || norm != r.URL {
 			return nil // not a URL this crawler records: nothing to compare
 		}
-		p := priorOf(r)
+		v := encodePrior(nil, priorOf(r))
 		key := parser.DedupKey(r.URL)
-		if _, ok := h.byKey[key]; !ok {
-			h.order = append(h.order, key)
+		if i, ok := h.byKey[key]; ok {
+			h.priors[i] = v
+		} else {
+			h.byKey[key] = int32(len(h.priors))
+			h.priors, h.keys = append(h.priors, v), append(h.keys, key)
 		}
-		h.byKey[key] = p
 		h.gen = max(h.gen, min(r.Generation, maxGeneration), 1)
 		return nil
 	})
@@ -147,11 +154,23 @@ type priors interface {
 	sweep(ctx context.Context, fn func(key string, p *Prior)) error
 }
 
-func (h *History) prior(_ context.Context, key string) (*Prior, error) { return h.byKey[key], nil }
-func (h *History) generation() int                                     { return h.gen + 1 }
+func (h *History) prior(_ context.Context, key string) (*Prior, error) {
+	i, ok := h.byKey[key]
+	if !ok {
+		return nil, nil
+	}
+	return decodePrior(h.priors[i])
+}
+
+func (h *History) generation() int { return h.gen + 1 }
+
 func (h *History) sweep(_ context.Context, fn func(string, *Prior)) error {
-	for _, key := range h.order {
-		fn(key, h.byKey[key])
+	for i, v := range h.priors {
+		p, err := decodePrior(v)
+		if err != nil {
+			return err
+		}
+		fn(h.keys[i], p)
 	}
 	return nil
 }

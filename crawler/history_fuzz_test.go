@@ -26,10 +26,10 @@ func FuzzLoadHistory(f *testing.F) {
 		if h.Generation() < 0 {
 			t.Errorf("generation %d", h.Generation())
 		}
-		for _, key := range h.order {
-			pr := h.byKey[key]
-			if pr == nil || pr.URL == "" {
-				t.Errorf("key %q has no usable record", key)
+		for _, key := range h.keys {
+			pr, err := h.prior(t.Context(), key)
+			if err != nil || pr == nil || pr.URL == "" {
+				t.Errorf("key %q has no usable record (%v)", key, err)
 			}
 		}
 	})
