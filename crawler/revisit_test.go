@@ -68,18 +68,7 @@ func TestWARCRevisits(t *testing.T) {
 			first := crawlWARC(t, cfg, srv.URL, filepath.Join(dir, "first-"+name))
 			firstRecs := readWARCFile(t, filepath.Join(dir, "first-"+name))
 			out := filepath.Join(dir, "first.jsonl")
-			jw, err := store.Open(out, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, r := range first.records {
-				if err := jw.Write(r); err != nil {
-					t.Fatal(err)
-				}
-			}
-			if err := jw.Close(); err != nil {
-				t.Fatal(err)
-			}
+			writeOutput(t, out, first)
 			firstAt := map[int64]warcRecord{}
 			for _, r := range firstRecs {
 				firstAt[r.Offset] = r
@@ -87,6 +76,7 @@ func TestWARCRevisits(t *testing.T) {
 
 			scfg.Generation = 1
 			sw.site.Store(testserver.New(scfg))
+			var err error
 			if cfg.Since, err = crawler.LoadHistory(out); err != nil {
 				t.Fatal(err)
 			}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -137,4 +138,17 @@ func TestMemoryOddInput(t *testing.T) {
 	if err := m.SetHostDelay(ctx, "", -time.Second); err != nil {
 		t.Errorf("SetHostDelay(negative) = %v", err)
 	}
+}
+
+// live counts the entries of r that are not left behind: those the
+// scheduler counts.
+func (m *Memory) live(host string, depth int, r *ring) int {
+	n := 0
+	for i := range r.n {
+		e := r.buf[(r.head+i)%len(r.buf)]
+		if m.seen[maphash.String(m.seed, e.dedupKey())] == m.placeOf(host, depth) {
+			n++
+		}
+	}
+	return n
 }

@@ -78,19 +78,6 @@ func (m *Memory) lease(now time.Time) (l Lease, wait time.Duration, ok bool) {
 	}
 }
 
-// live counts the entries of r that are not left behind: those the
-// scheduler counts.
-func (m *Memory) live(host string, depth int, r *ring) int {
-	n := 0
-	for i := range r.n {
-		e := r.buf[(r.head+i)%len(r.buf)]
-		if m.seen[maphash.String(m.seed, e.dedupKey())] == m.placeOf(host, depth) {
-			n++
-		}
-	}
-	return n
-}
-
 // entry is a queued item without the fields its place in a host queue
 // already says (Host and Depth), so a queued URL costs 64 bytes plus its
 // strings. Attempts and Hops are kept in 32 bits, saturating: a crawl
