@@ -128,6 +128,17 @@
 // completion, and NextGeneration forgets the seen-set, the counters and
 // the checkpoint and queues the seeds again.
 //
+// Aheader (Memory, frontier/disk) lets a host run one level ahead of the
+// others: NextAhead leases an item one deeper than the level when nothing
+// of the level can be leased, Park ends its fetch and frees its host's
+// slot, and Next hands it back, ripe, once the level reaches its depth; a
+// Complete child that reaches its URL by a shorter path moves it. The
+// crawler then fetches ahead and completes breadth-first. In
+// frontier/internal/sched the Scheduler does this bookkeeping
+// (ReadyAhead, LeaseAhead, Park, Ripe, MoveLease); the backend keeps the
+// items of its ahead leases, as moves leave them, and must make a move
+// survive what its leases survive (disk rewrites the lease's key).
+//
 // RobotsStore (frontier/redis) shares robots.txt between processes. A
 // wrapper around a frontier (logging, metrics) must forward every optional
 // interface of the frontier it wraps: one that hides Extend switches a

@@ -69,6 +69,11 @@ type Lease struct {
 	// Item is the leased item. The crawler may update Item.Attempts before
 	// calling Retry; the frontier stores the item as passed back.
 	Item Item
+	// Ahead says the item was leased ahead of the level (Aheader): it
+	// must be parked when its fetch is over, and completed only once
+	// ripe. Ripe says a parked lease may now be completed: its depth is
+	// final.
+	Ahead, Ripe bool
 }
 
 // Policy is the per-host politeness a frontier enforces.
@@ -84,7 +89,8 @@ type Policy struct {
 // Stats is a snapshot of a frontier's counters.
 type Stats struct {
 	Queued   int // items waiting to be leased
-	Inflight int // leases held
+	Inflight int // leases held, not parked: being fetched, parsed or written
+	Parked   int // leases parked (Aheader): fetched ahead, waiting for their depth to be final
 	Seen     int // distinct dedup keys ever added
 	Done     int // items completed
 }
@@ -144,6 +150,39 @@ type Frontier interface {
 	// Close releases the frontier's resources. Leases still held are
 	// abandoned: a persistent backend hands them out again when reopened.
 	Close() error
+}
+
+// Aheader is implemented by frontiers that let a host run one level ahead
+// of the others (Memory, frontier/disk): a host whose items of the level
+// are all leased or done may have its items of the next depth fetched
+// while the other hosts finish the level, so that a fast site never waits
+// for a slow one. Its items are still completed breadth-first, so that
+// every URL is completed at its shortest depth and its children are added
+// only then:
+//
+//   - NextAhead is Next that, when nothing of the level can be leased,
+//     may lease an item one deeper than the level from a host below its
+//     in-flight limit. Its lease has Ahead set.
+//   - When the fetch of an ahead lease is over (it is to be completed),
+//     the caller parks it. Park frees its host's in-flight slot and keeps
+//     the lease held, and pending. It returns the lease as it now stands
+//     and ripe true when it may be completed at once.
+//   - Otherwise Next (or NextAhead) hands the lease back, with Ahead and
+//     Ripe set, once the level reaches its depth: the caller completes it
+//     then, with the result of its fetch. Its Item is the item as leased,
+//     with what a move changed.
+//   - A Complete child that reaches, by a shorter path, the URL of an
+//     ahead lease deeper than it, on its host, moves the lease: its Item's
+//     Depth, Parent and Hops become the child's (a redirect target keeps
+//     its page's depth). The caller must then follow the page's links
+//     from the new depth: that is why an ahead lease is completed with its
+//     children only once ripe.
+//
+// A lease that Retry puts back is queued at its depth as moved. Leases
+// still parked when the frontier closes are abandoned like any other.
+type Aheader interface {
+	NextAhead(ctx context.Context) (Lease, error)
+	Park(ctx context.Context, l Lease) (lease Lease, ripe bool, err error)
 }
 
 // Done is one completion of a batch: a lease and the children found there.

@@ -32,15 +32,22 @@ type Memory struct {
 	// leases and the wake-ups of waiting Next calls; the items live in its
 	// rings.
 	s *sched.Scheduler[ring]
+	// ahead holds the items of the leases taken ahead of the level
+	// (NextAhead), as a move left them, by lease ID; aheadKey finds
+	// those leases by the hash of their dedup key.
+	ahead    map[uint64]Item
+	aheadKey map[uint64]uint64
 }
 
 // NewMemory returns an empty in-memory frontier enforcing p. It starts no
 // goroutines.
 func NewMemory(p Policy) *Memory {
 	return &Memory{
-		seed: maphash.MakeSeed(),
-		seen: make(map[uint64]place),
-		s:    sched.New[ring](p.MaxInflight, p.Delay),
+		seed:     maphash.MakeSeed(),
+		seen:     make(map[uint64]place),
+		s:        sched.New[ring](p.MaxInflight, p.Delay),
+		ahead:    make(map[uint64]Item),
+		aheadKey: make(map[uint64]uint64),
 	}
 }
 
@@ -57,9 +64,19 @@ func (m *Memory) Add(ctx context.Context, items ...Item) (int, error) {
 	return m.add(items, time.Now(), false), nil
 }
 
-// Next leases the next item: the oldest item of the current level on the
-// host that has been due longest. It blocks while no item can be leased.
+// Next leases the next item: a parked lease that has become ripe (see
+// NextAhead), else the oldest item of the current level on the host that
+// has been due longest. It blocks while no item can be leased.
 func (m *Memory) Next(ctx context.Context) (Lease, error) {
+	return m.next(ctx, false)
+}
+
+// NextAhead is Next that may also lease ahead of the level (see Aheader).
+func (m *Memory) NextAhead(ctx context.Context) (Lease, error) {
+	return m.next(ctx, true)
+}
+
+func (m *Memory) next(ctx context.Context, ahead bool) (Lease, error) {
 	for {
 		if err := ctx.Err(); err != nil {
 			return Lease{}, err
@@ -69,7 +86,7 @@ func (m *Memory) Next(ctx context.Context) (Lease, error) {
 			m.mu.Unlock()
 			return Lease{}, ErrClosed
 		}
-		l, wait, ok := m.lease(time.Now())
+		l, wait, ok := m.lease(time.Now(), ahead)
 		if ok {
 			m.mu.Unlock()
 			return l, nil
@@ -101,8 +118,28 @@ func (m *Memory) Complete(ctx context.Context, l Lease, children []Item) (int, e
 	now := time.Now()
 	n := m.add(children, now, true)
 	m.s.Complete(l.ID, now)
+	m.forgetAhead(l.ID)
 	m.done++
 	return n, nil
+}
+
+// Park ends the fetch of an ahead lease (see Aheader).
+func (m *Memory) Park(ctx context.Context, l Lease) (Lease, bool, error) {
+	if err := ctx.Err(); err != nil {
+		return Lease{}, false, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return Lease{}, false, ErrClosed
+	}
+	depth, ripe, ok := m.s.Park(l.ID, time.Now())
+	if !ok {
+		return Lease{}, false, ErrStaleLease
+	}
+	l.Item = movedItem(l.Item, m.ahead[l.ID], depth)
+	l.Ripe = ripe
+	return l, ripe, nil
 }
 
 // Retry ends the lease and puts l.Item back at the front of its host's
@@ -120,6 +157,10 @@ func (m *Memory) Retry(ctx context.Context, l Lease, wait time.Duration) error {
 	h, depth, q := m.s.Retry(l.ID, wait, time.Now())
 	if h == nil {
 		return ErrStaleLease
+	}
+	if a, ok := m.ahead[l.ID]; ok {
+		l.Item = movedItem(l.Item, a, depth)
+		m.forgetAhead(l.ID)
 	}
 	q.pushFront(newEntry(l.Item))
 	m.seen[maphash.String(m.seed, l.Item.DedupKey())] = m.placeOf(h.Name(), depth)
@@ -150,7 +191,7 @@ func (m *Memory) Stats(ctx context.Context) (Stats, error) {
 	if m.closed {
 		return Stats{}, ErrClosed
 	}
-	return Stats{Queued: m.s.Queued(), Inflight: m.s.Inflight(), Seen: len(m.seen), Done: m.done}, nil
+	return Stats{Queued: m.s.Queued(), Inflight: m.s.Inflight(), Parked: m.s.Parked(), Seen: len(m.seen), Done: m.done}, nil
 }
 
 // Close drops the frontier's state and makes every blocked Next return
@@ -162,7 +203,7 @@ func (m *Memory) Close() error {
 		return ErrClosed
 	}
 	m.closed = true
-	m.seen = nil
+	m.seen, m.ahead, m.aheadKey = nil, nil, nil
 	m.s.Release()
 	m.s.Broadcast()
 	return nil

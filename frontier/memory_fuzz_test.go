@@ -132,7 +132,7 @@ func FuzzMemory(f *testing.F) {
 				}
 			case 1: // lease without blocking
 				m.mu.Lock()
-				l, _, ok := m.lease(time.Now())
+				l, _, ok := m.lease(time.Now(), false)
 				m.mu.Unlock()
 				can := md.leasable()
 				if !ok {

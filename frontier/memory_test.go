@@ -14,11 +14,11 @@ func openMemory(t *testing.T, p frontier.Policy) frontier.Frontier {
 // TestMemoryConformance runs the suite on the real clock, as the I/O
 // backends do, which also keeps the suite's real-clock form honest.
 func TestMemoryConformance(t *testing.T) {
-	frontiertest.RunOptions(t, frontiertest.Options{}, openMemory)
+	frontiertest.RunOptions(t, frontiertest.Options{Aheader: true}, openMemory)
 }
 
 // TestMemoryConformanceSynctest runs the suite in synctest bubbles: instant,
 // with exact times.
 func TestMemoryConformanceSynctest(t *testing.T) {
-	frontiertest.RunOptions(t, frontiertest.Options{Synctest: true}, openMemory)
+	frontiertest.RunOptions(t, frontiertest.Options{Synctest: true, Aheader: true}, openMemory)
 }

@@ -38,7 +38,11 @@ func (m *Memory) add(items []Item, now time.Time, move bool) int {
 		k := maphash.String(m.seed, it.DedupKey())
 		p := m.placeOf(it.Host, it.Depth)
 		old, seen := m.seen[k]
-		moved := seen && move && old.depth != notQueued && old.depth > p.depth && old.host == p.host
+		if seen && move && old.depth == notQueued {
+			m.moveAhead(k, it, now)
+			continue
+		}
+		moved := seen && move && old.depth > p.depth && old.host == p.host
 		if seen && !moved {
 			continue
 		}
@@ -55,12 +59,25 @@ func (m *Memory) add(items []Item, now time.Time, move bool) int {
 	return n
 }
 
-// lease hands out the head of the ready host due first, skipping the
-// entries left behind by a move to a shallower depth (add). When nothing
-// is leasable, wait is how long until the first ready host is due (0 if no
-// host is ready).
-func (m *Memory) lease(now time.Time) (l Lease, wait time.Duration, ok bool) {
+// lease hands out a ripe parked lease, else the head of the ready host due
+// first, else, with ahead, the head of the host due first of those one
+// level deeper, skipping the entries left behind by a move to a shallower
+// depth (add). When nothing is leasable, wait is how long until the first
+// host that could be leased is due (0 if there is none).
+func (m *Memory) lease(now time.Time, ahead bool) (l Lease, wait time.Duration, ok bool) {
+	if id, depth, ok := m.s.Ripe(); ok {
+		it := m.ahead[id]
+		it.Depth = depth
+		return Lease{ID: id, Item: it, Ahead: true, Ripe: true}, 0, true
+	}
 	h, wait := m.s.Ready(now)
+	lease, isAhead := m.s.Lease, false
+	if h == nil && ahead {
+		var w time.Duration
+		h, w = m.s.ReadyAhead(now)
+		wait = minWait(wait, w)
+		lease, isAhead = m.s.LeaseAhead, true
+	}
 	if h == nil {
 		return Lease{}, wait, false
 	}
@@ -73,9 +90,57 @@ func (m *Memory) lease(now time.Time) (l Lease, wait time.Duration, ok bool) {
 			continue // left behind; the bucket counts a live entry after it
 		}
 		m.seen[k] = place{depth: notQueued, host: p.host}
-		id := m.s.Lease(h, now)
-		return Lease{ID: id, Item: e.item(h.Name(), depth)}, 0, true
+		id := lease(h, now)
+		l := Lease{ID: id, Item: e.item(h.Name(), depth)}
+		if isAhead {
+			l.Ahead = true
+			m.ahead[id] = l.Item
+			m.aheadKey[k] = id
+		}
+		return l, 0, true
 	}
+}
+
+// moveAhead moves the ahead lease of the URL whose key hash is k, if it
+// has one on its host, deeper than it: a Complete child reached it by a
+// shorter path. The lease keeps its ID; it takes its depth, parent and
+// hops.
+func (m *Memory) moveAhead(k uint64, it *Item, now time.Time) {
+	id, ok := m.aheadKey[k]
+	if !ok {
+		return
+	}
+	a := m.ahead[id]
+	if a.Host != it.Host || a.Depth <= it.Depth || !m.s.MoveLease(id, it.Depth, now) {
+		return
+	}
+	a.Depth, a.Parent, a.Hops = it.Depth, it.Parent, it.Hops
+	m.ahead[id] = a
+}
+
+// forgetAhead drops what Memory keeps of the ahead lease id, if it is one.
+func (m *Memory) forgetAhead(id uint64) {
+	if it, ok := m.ahead[id]; ok {
+		delete(m.ahead, id)
+		delete(m.aheadKey, maphash.String(m.seed, it.DedupKey()))
+	}
+}
+
+// movedItem is the item the crawler passed back, it, with what a move
+// changed in the lease's item as the frontier keeps it, a, at depth.
+func movedItem(it, a Item, depth int) Item {
+	if a.URL != "" && depth < it.Depth {
+		it.Depth, it.Parent, it.Hops = depth, a.Parent, a.Hops
+	}
+	return it
+}
+
+// minWait is the shorter of two waits, where 0 means none.
+func minWait(a, b time.Duration) time.Duration {
+	if a == 0 || (b > 0 && b < a) {
+		return b
+	}
+	return a
 }
 
 // entry is a queued item without the fields its place in a host queue

@@ -111,6 +111,11 @@ type Disk struct {
 	kbuf, vbuf []byte
 	// seenCache answers seen lookups of keys known to be seen.
 	seenCache seenCache
+	// ahead holds the items of the leases taken ahead of the level
+	// (NextAhead), as a move left them, by lease ID; aheadKey finds those
+	// leases by dedup key (ahead.go). Nil until the first.
+	ahead    map[uint64]frontier.Item
+	aheadKey map[string]uint64
 }
 
 // Open opens the frontier state in dir, creating dir and an empty state if

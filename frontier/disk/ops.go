@@ -55,14 +55,19 @@ func (d *Disk) Add(ctx context.Context, items ...frontier.Item) (int, error) {
 	return n, d.syncUnlock()
 }
 
-// Next leases the next item: the oldest item of the current level on the
-// host that has been due longest. It blocks while no item can be leased.
+// Next leases the next item: a parked lease that has become ripe (see
+// NextAhead), else the oldest item of the current level on the host that
+// has been due longest. It blocks while no item can be leased.
 func (d *Disk) Next(ctx context.Context) (frontier.Lease, error) {
+	return d.next(ctx, false)
+}
+
+func (d *Disk) next(ctx context.Context, ahead bool) (frontier.Lease, error) {
 	for {
 		if err := d.enter(ctx); err != nil {
 			return frontier.Lease{}, err
 		}
-		l, wait, ok, err := d.lease(time.Now())
+		l, wait, ok, err := d.lease(time.Now(), ahead)
 		switch {
 		case err != nil:
 			err = d.fail(err)
@@ -167,6 +172,7 @@ func (d *Disk) complete(done []Done, checkpoint []byte) (int, error) {
 			}
 		}
 		d.s.Complete(dn.Lease.ID, now)
+		d.forgetAhead(dn.Lease.ID)
 		d.done++
 	}
 	if err := d.putCounters(b); err != nil {
@@ -194,13 +200,15 @@ func (d *Disk) Retry(ctx context.Context, l frontier.Lease, wait time.Duration) 
 		d.mu.Unlock()
 		return frontier.ErrStaleLease
 	}
+	if a, ok := d.forgetAhead(l.ID); ok {
+		l.Item = movedItem(l.Item, a, depth)
+	}
 	q.first--
 	q.n++
 	b := d.db.NewBatch()
 	err := b.Delete(leaseKey(l.ID), nil)
 	if err == nil {
-		d.vbuf = appendItem(d.vbuf[:0], queuedItem(l.Item))
-		err = b.Set(queueKey(nil, h.Name(), depth, q.at(0)), d.vbuf, nil)
+		err = d.requeue(b, l.Item, h.Name(), depth, q.at(0))
 	}
 	if err != nil {
 		err = d.fail(joinClose(err, b))
@@ -247,7 +255,7 @@ func (d *Disk) Stats(ctx context.Context) (frontier.Stats, error) {
 		return frontier.Stats{}, err
 	}
 	defer d.mu.Unlock()
-	return frontier.Stats{Queued: d.s.Queued(), Inflight: d.s.Inflight(), Seen: d.seen, Done: d.done}, nil
+	return frontier.Stats{Queued: d.s.Queued(), Inflight: d.s.Inflight(), Parked: d.s.Parked(), Seen: d.seen, Done: d.done}, nil
 }
 
 func (d *Disk) putCounters(b *pebble.Batch) error {

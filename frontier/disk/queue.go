@@ -72,7 +72,12 @@ func (d *Disk) add(b *pebble.Batch, items []frontier.Item, now time.Time, fresh 
 				return n, err
 			}
 			if !ok {
-				continue // leased, or done: its depth is final
+				// Leased, or done: its depth is final, unless it was
+				// leased ahead of the level.
+				if _, err := d.moveAhead(b, it, now); err != nil {
+					return n, err
+				}
+				continue
 			}
 			if err := d.move(b, it, p, now, fresh); err != nil {
 				return n, err
@@ -162,6 +167,24 @@ func (d *Disk) stillQueued(p place, k string) (bool, error) {
 	return it.DedupKey() == k, nil
 }
 
+// requeue writes into b a leased item put back at the front of its
+// bucket, in slot seq, and makes that slot its URL's place, so that a
+// shorter path can still move it (an item leased ahead of the level may
+// come back deeper than its shortest depth).
+func (d *Disk) requeue(b *pebble.Batch, it frontier.Item, host string, depth int, seq uint64) error {
+	d.vbuf = appendItem(d.vbuf[:0], queuedItem(it))
+	if err := b.Set(queueKey(nil, host, depth, seq), d.vbuf, nil); err != nil {
+		return err
+	}
+	d.kbuf = seenKey(d.kbuf[:0], it.DedupKey())
+	d.vbuf = appendPlace(d.vbuf[:0], place{host: host, depth: depth, seq: seq})
+	if err := b.Set(d.kbuf, d.vbuf, nil); err != nil {
+		return err
+	}
+	d.seenCache.put(d.kbuf, depth)
+	return nil
+}
+
 // queuedItem is it as stored in a host queue: the key says Host and Depth.
 func queuedItem(it frontier.Item) frontier.Item {
 	it.Host, it.Depth = "", 0
@@ -195,8 +218,20 @@ func (d *Disk) seenAt(key []byte) (p place, seen bool, err error) {
 // item its bucket counts, the moved items after it. When nothing is
 // leasable, wait is how long until the first ready host is due (0 if no
 // host is ready).
-func (d *Disk) lease(now time.Time) (l frontier.Lease, wait time.Duration, ok bool, err error) {
+func (d *Disk) lease(now time.Time, ahead bool) (l frontier.Lease, wait time.Duration, ok bool, err error) {
+	if l, ok := d.ripe(); ok {
+		return l, 0, true, nil
+	}
 	h, wait := d.s.Ready(now)
+	lease, isAhead := d.s.Lease, false
+	if h == nil && ahead {
+		var w time.Duration
+		h, w = d.s.ReadyAhead(now)
+		if wait == 0 || (w > 0 && w < wait) {
+			wait = w
+		}
+		lease, isAhead = d.s.LeaseAhead, true
+	}
 	if h == nil {
 		return frontier.Lease{}, wait, false, nil
 	}
@@ -227,7 +262,7 @@ func (d *Disk) lease(now time.Time) (l frontier.Lease, wait time.Duration, ok bo
 		}
 	}
 	it.Host, it.Depth = h.Name(), depth
-	id := d.s.Lease(h, now) // may drop the bucket, and q with it
+	id := lease(h, now) // may drop the bucket, and q with it
 	d.vbuf = appendItem(d.vbuf[:0], it)
 	if err := b.Set(leaseKey(id), d.vbuf, nil); err != nil {
 		return frontier.Lease{}, 0, false, joinClose(err, b)
@@ -235,7 +270,11 @@ func (d *Disk) lease(now time.Time) (l frontier.Lease, wait time.Duration, ok bo
 	if err := d.apply(b); err != nil {
 		return frontier.Lease{}, 0, false, err
 	}
-	return frontier.Lease{ID: id, Item: it}, 0, true, nil
+	l = frontier.Lease{ID: id, Item: it, Ahead: isAhead}
+	if isAhead {
+		d.noteAhead(l, it.DedupKey())
+	}
+	return l, 0, true, nil
 }
 
 // readItem reads and decodes the item stored under key, which must exist;

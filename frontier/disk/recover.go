@@ -175,8 +175,7 @@ func (d *Disk) returnLeases(b *pebble.Batch, now time.Time) error {
 		q, _ := d.s.Push(it.Host, it.Depth, now)
 		q.first--
 		q.n++
-		d.vbuf = appendItem(d.vbuf[:0], queuedItem(it))
-		if err := b.Set(queueKey(nil, it.Host, it.Depth, q.at(0)), d.vbuf, nil); err != nil {
+		if err := d.requeue(b, it, it.Host, it.Depth, q.at(0)); err != nil {
 			return err
 		}
 		if err := b.Delete(ls[i].key, nil); err != nil {

@@ -298,3 +298,55 @@ func TestReopenMoved(t *testing.T) {
 		t.Errorf("store holds %d items and %d moved slots after the drain, want none", len(c.queued), c.moved)
 	}
 }
+
+// TestReopenAheadMoved: a lease taken ahead of the level and moved to a
+// shallower depth by a redirect comes back, after a crash, at the depth it
+// was moved to, and it can still be moved after a reopen put it back.
+func TestReopenAheadMoved(t *testing.T) {
+	dir := t.TempDir()
+	p := frontier.Policy{MaxInflight: 4}
+	d := open(t, dir, p, Options{})
+	a0, b0 := item("a.test", "", 0), item("b.test", "", 0)
+	add(t, d, a0, b0)
+	la, lb := next(t, d), next(t, d)
+	if la.Item.Host != "a.test" {
+		la, lb = lb, la
+	}
+	x1, y1 := item("x.test", "", 1), item("y.test", "", 1)
+	x1.Parent, y1.Parent = "http://a.test/", "http://a.test/"
+	complete(t, d, la, x1, y1)
+	ahead := func() frontier.Lease {
+		t.Helper()
+		l, err := d.NextAhead(ctxT(t))
+		if err != nil || !l.Ahead {
+			t.Fatalf("NextAhead = %+v, %v; want a lease ahead", l, err)
+		}
+		return l
+	}
+	lx, ly := ahead(), ahead()
+	if lx.Item.Host != "x.test" {
+		lx = ly
+	}
+	if _, ripe, err := d.Park(ctxT(t), lx); ripe || err != nil {
+		t.Fatalf("Park = %v, %v; want not ripe", ripe, err)
+	}
+	x0 := x1
+	x0.Depth, x0.Parent, x0.Hops = 0, "http://b.test/", 1
+	complete(t, d, lb, x0)
+	closeDisk(t, d) // x and y are still leased: a crash for them
+
+	d = open(t, dir, p, Options{})
+	defer closeDisk(t, d)
+	checkScheduler(t, d)
+	got := next(t, d)
+	if got.Item != x0 || got.Ahead {
+		t.Fatalf("first lease after reopen = %+v, want %+v, an ordinary lease", got, x0)
+	}
+	// y came back at depth 1; a redirect of depth 0 still moves it.
+	y0 := y1
+	y0.Depth, y0.Parent, y0.Hops = 0, x0.URL, 1
+	complete(t, d, got, y0)
+	if got := drain(t, d); len(got) != 1 || got[0] != y0 {
+		t.Fatalf("drained %+v, want %+v", got, y0)
+	}
+}

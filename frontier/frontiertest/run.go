@@ -51,6 +51,10 @@ type Options struct {
 	// conditional requests. An Annotator must also be a Batcher (its
 	// annotations come with CompleteBatch).
 	Annotator bool
+	// Aheader says the frontier is a frontier.Aheader: a host may run one
+	// level ahead of the others. The crawler then fetches ahead and
+	// completes breadth-first.
+	Aheader bool
 }
 
 // Open returns a fresh, empty frontier enforcing p. The suite closes it.
@@ -75,6 +79,9 @@ func RunOptions(t *testing.T, opts Options, open func(t *testing.T, p frontier.P
 	}
 	if opts.RobotsStore {
 		all = append(all, robotsTests()...)
+	}
+	if opts.Aheader {
+		all = append(all, aheadTests()...)
 	}
 	if opts.Annotator {
 		all = append(all, annotatorTests()...)
@@ -102,6 +109,7 @@ func testInterfaces(e *env, opts Options) {
 	_, extender := f.(frontier.Extender)
 	_, robots := f.(frontier.RobotsStore)
 	_, annotator := f.(frontier.Annotator)
+	_, aheader := f.(frontier.Aheader)
 	checks := []struct {
 		name            string
 		declared, found bool
@@ -110,6 +118,7 @@ func testInterfaces(e *env, opts Options) {
 		{"frontier.Extender", opts.Extender, extender},
 		{"frontier.RobotsStore", opts.RobotsStore, robots},
 		{"frontier.Annotator", opts.Annotator, annotator},
+		{"frontier.Aheader", opts.Aheader, aheader},
 	}
 	for _, c := range checks {
 		switch {

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/crawl-dev/crawl/frontier"
 )
@@ -93,12 +94,14 @@ func (g *graph) item(i, depth int, parent string) frontier.Item {
 	return frontier.Item{URL: g.urls[i], Host: hostName(g.hosts[i]), Depth: depth, Parent: parent}
 }
 
-// testStress crawls a random graph with many workers. Every page must be
-// leased at its shortest depth and completed exactly once, also when a
-// redirect of a page of the level reaches a URL a link queued deeper; no
-// host may exceed its limit, no lease may overtake a shallower one still
-// held, and every worker must end with ErrDone.
-func testStress(e *env) {
+// testStress crawls a random graph with many workers (stress).
+func testStress(e *env) { stress(e, false) }
+
+// stress crawls the random graph of testStress with many workers that,
+// with ahead, lease ahead and park what they fetched ahead. Every page
+// must be completed exactly once, at its shortest depth, with nothing
+// shallower pending anywhere; no host may exceed its limit of fetches.
+func stress(e *env, ahead bool) {
 	const (
 		nURL    = 2000
 		nHost   = 20
@@ -112,6 +115,10 @@ func testStress(e *env) {
 		maxDist = max(maxDist, d)
 	}
 	f := e.newFrontier(frontier.Policy{MaxInflight: limit})
+	var a frontier.Aheader
+	if ahead {
+		a = e.aheader(f)
+	}
 	seeds := make([]frontier.Item, nSeed)
 	for i := range seeds {
 		seeds[i] = g.item(i, 0, "")
@@ -120,21 +127,66 @@ func testStress(e *env) {
 
 	var (
 		inflight  [nHost]atomic.Int32
-		held      = make([]atomic.Int32, maxDist+1) // leases held by depth
 		leases    [nURL]atomic.Int32
 		completes [nURL]atomic.Int32
 		retries   [nURL]atomic.Int32
+		aheads    atomic.Int32
+		moved     atomic.Int32 // ahead leases that a move made shallower
+		leasedAt  [nURL]atomic.Int32
 		failures  atomic.Int32
+		// done counts completions by depth: when a page of depth d is
+		// completed, every page of a smaller depth must be.
+		mu   sync.Mutex
+		done = make([]int, maxDist+1)
+		want = make([]int, maxDist+1)
 	)
+	for _, d := range g.dist {
+		want[d]++
+	}
 	fail := func(format string, args ...any) {
 		if failures.Add(1) <= 10 {
 			e.t.Errorf(format, args...)
 		}
 	}
 	ctx := e.ctx()
+	finish := func(l frontier.Lease) {
+		i := g.index[l.Item.URL]
+		d := l.Item.Depth
+		if d != g.dist[i] {
+			fail("%s completed at depth %d, its shortest depth is %d", l.Item.URL, d, g.dist[i])
+			return
+		}
+		mu.Lock()
+		for shallower := range d {
+			if done[shallower] != want[shallower] {
+				fail("%s completed at depth %d while %d of depth %d are not", l.Item.URL, d, want[shallower]-done[shallower], shallower)
+			}
+		}
+		done[d]++
+		mu.Unlock()
+		children := make([]frontier.Item, 0, len(g.links[i])+len(g.redirects[i]))
+		for _, j := range g.links[i] {
+			children = append(children, g.item(j, d+1, l.Item.URL))
+		}
+		for _, j := range g.redirects[i] {
+			it := g.item(j, d, l.Item.URL)
+			it.Hops = l.Item.Hops + 1
+			children = append(children, it)
+		}
+		completes[i].Add(1)
+		if _, err := f.Complete(ctx, l, children); err != nil {
+			fail("Complete(%s): %v", l.Item.URL, err)
+		}
+	}
 	work := func() {
 		for {
-			l, err := f.Next(ctx)
+			var l frontier.Lease
+			var err error
+			if a != nil {
+				l, err = a.NextAhead(ctx)
+			} else {
+				l, err = f.Next(ctx)
+			}
 			if errors.Is(err, frontier.ErrDone) {
 				return
 			}
@@ -143,13 +195,21 @@ func testStress(e *env) {
 				return
 			}
 			i, ok := g.index[l.Item.URL]
-			d := l.Item.Depth
 			switch {
 			case !ok:
 				fail("leased unknown URL %q", l.Item.URL)
 				return
-			case d != g.dist[i]:
-				fail("%s leased at depth %d, its shortest depth is %d", l.Item.URL, d, g.dist[i])
+			case l.Ripe:
+				if int(leasedAt[i].Load()) > l.Item.Depth {
+					moved.Add(1)
+				}
+				finish(l)
+				continue
+			case l.Ahead:
+				aheads.Add(1)
+				leasedAt[i].Store(int32(l.Item.Depth))
+			case l.Item.Depth != g.dist[i]:
+				fail("%s leased at depth %d, its shortest depth is %d", l.Item.URL, l.Item.Depth, g.dist[i])
 				return
 			}
 			leases[i].Add(1)
@@ -157,22 +217,11 @@ func testStress(e *env) {
 			if n := inflight[h].Add(1); n > limit {
 				fail("host %s has %d leases, limit %d", hostName(h), n, limit)
 			}
-			held[d].Add(1)
-			for shallower := range d {
-				if n := held[shallower].Load(); n > 0 {
-					fail("%s leased at depth %d while %d depth-%d leases are held", l.Item.URL, d, n, shallower)
-				}
+			if ahead && h%4 == 0 {
+				// A slow host: its fetches take time (fake time in a
+				// bubble), so that the others run ahead of its level.
+				time.Sleep(time.Duration(1+i%3) * 100 * time.Microsecond)
 			}
-			children := make([]frontier.Item, 0, len(g.links[i])+len(g.redirects[i]))
-			for _, j := range g.links[i] {
-				children = append(children, g.item(j, d+1, l.Item.URL))
-			}
-			for _, j := range g.redirects[i] {
-				it := g.item(j, d, l.Item.URL)
-				it.Hops = l.Item.Hops + 1
-				children = append(children, it)
-			}
-			held[d].Add(-1)
 			inflight[h].Add(-1)
 			if i%9 == 4 && l.Item.Attempts == 0 {
 				retries[i].Add(1)
@@ -182,9 +231,19 @@ func testStress(e *env) {
 				}
 				continue
 			}
-			completes[i].Add(1)
-			if _, err := f.Complete(ctx, l, children); err != nil {
-				fail("Complete(%s): %v", l.Item.URL, err)
+			if !l.Ahead {
+				finish(l)
+				continue
+			}
+			p, ripe, err := a.Park(ctx, l)
+			switch {
+			case err != nil:
+				fail("Park(%s): %v", l.Item.URL, err)
+			case ripe:
+				if p.Item.Depth < l.Item.Depth {
+					moved.Add(1)
+				}
+				finish(p)
 			}
 		}
 	}
@@ -200,5 +259,9 @@ func testStress(e *env) {
 			fail("%s: %d leases, %d retries, %d completes; want 1 complete and 1 lease per try", g.urls[i], n, r, c)
 		}
 	}
+	if ahead && aheads.Load() == 0 {
+		fail("no lease was taken ahead of the level")
+	}
+	e.t.Logf("%d leases ahead of the level, %d of them moved", aheads.Load(), moved.Load())
 	e.wantStats(f, "after the crawl", frontier.Stats{Seen: nURL, Done: nURL})
 }

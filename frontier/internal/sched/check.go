@@ -48,14 +48,25 @@ func (s *Scheduler[Q]) Check(size func(host string, depth int, q *Q) int) error 
 			return fmt.Errorf("host %q: %w", name, err)
 		}
 	}
+	fetching := 0
 	for _, l := range s.leases {
 		pending[l.depth]++
+		if l.parked != (l.h == nil) || (l.parked && !l.ahead) || (l.ripe && !l.parked) {
+			return fmt.Errorf("lease of %q: parked %v, ahead %v, ripe %v, host %v", l.host, l.parked, l.ahead, l.ripe, l.h != nil)
+		}
+		if l.h == nil {
+			continue
+		}
+		fetching++
 		if s.hosts[l.h.name] != l.h {
 			return fmt.Errorf("lease of forgotten host %q", l.h.name)
 		}
 	}
-	if queued != s.queued || inflight != len(s.leases) {
-		return fmt.Errorf("queued %d / inflight %d, hosts hold %d / %d", s.queued, len(s.leases), queued, inflight)
+	if len(s.leases)-fetching != s.parkedN {
+		return fmt.Errorf("%d leases parked, counted %d", len(s.leases)-fetching, s.parkedN)
+	}
+	if queued != s.queued || inflight != fetching {
+		return fmt.Errorf("queued %d / inflight %d, hosts hold %d / %d", s.queued, fetching, queued, inflight)
 	}
 	total, level := 0, 0
 	for d, n := range pending {

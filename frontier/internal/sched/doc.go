@@ -49,6 +49,15 @@
 //   - block in Next: when nothing is leasable and s.Pending() > 0, call
 //     s.Wait(ctx, mu, wait), which releases mu; Push, Complete, Retry and
 //     SetDelay wake the waiters, and so does Broadcast;
+//   - lease ahead (ahead.go): when Ready returns nil, h, wait :=
+//     s.ReadyAhead(now) offers a host whose head is one deeper than the
+//     level; take its head item as for Ready and call s.LeaseAhead(h,
+//     now). When the fetch is over, s.Park(id, now) frees the host's slot
+//     and says whether the lease is ripe (its depth reached by the level);
+//     s.Ripe() hands back the ones that ripen later, before anything is
+//     leased. A Complete child that reaches such a lease's URL by a
+//     shorter path calls s.MoveLease(id, depth, now); the backend keeps
+//     the item's new fields;
 //   - close: Broadcast, then Release to drop the maps (the counters stay).
 //
 // A backend that fails half-way through a change (an I/O error after the

@@ -29,6 +29,7 @@ func (s *Scheduler[Q]) settle(d int, now time.Time) {
 		}
 	}
 	s.unpark(now)
+	s.ripen()
 }
 
 // unpark wakes the hosts parked at the level. Entries of depths below the

@@ -31,6 +31,12 @@ type Scheduler[Q any] struct {
 	level   int
 	queued  int
 	leases  map[uint64]lease[Q]
+	// waiting lists, by depth, the parked leases deeper than the level;
+	// ripe the parked leases the level has reached, for Ripe to hand
+	// back (ahead.go). Entries go stale when a lease ends or moves.
+	waiting map[int][]uint64
+	ripe    []uint64
+	parkedN int
 	lastID  uint64
 	seq     uint64
 	// wake is closed and dropped on every change a waiting Next may care
@@ -40,8 +46,13 @@ type Scheduler[Q any] struct {
 
 // lease is what the Scheduler keeps about a lease.
 type lease[Q any] struct {
-	h     *Host[Q]
+	h     *Host[Q] // nil once parked: it holds no slot of its host
+	host  string
 	depth int
+	// ahead: leased deeper than the level (LeaseAhead). parked: its
+	// fetch is over (Park). ripe: parked and handed back, or to be, by
+	// Ripe.
+	ahead, parked, ripe bool
 }
 
 // New returns an empty Scheduler that allows maxInflight leases per host
@@ -56,6 +67,7 @@ func New[Q any](maxInflight int, delay time.Duration) *Scheduler[Q] {
 		parked:      make(map[int][]*Host[Q]),
 		pending:     make(map[int]int),
 		leases:      make(map[uint64]lease[Q]),
+		waiting:     make(map[int][]uint64),
 	}
 }
 
@@ -63,7 +75,7 @@ func New[Q any](maxInflight int, delay time.Duration) *Scheduler[Q] {
 // for a closed backend to report. Only Broadcast and the counters may be
 // called after it.
 func (s *Scheduler[Q]) Release() {
-	s.hosts, s.delays, s.parked, s.pending, s.leases = nil, nil, nil, nil, nil
+	s.hosts, s.delays, s.parked, s.pending, s.leases, s.waiting, s.ripe = nil, nil, nil, nil, nil, nil, nil
 	s.ready, s.idle = nil, nil
 }
 
@@ -74,8 +86,11 @@ func (s *Scheduler[Q]) Pending() int { return s.total }
 // Queued is the number of items waiting to be leased.
 func (s *Scheduler[Q]) Queued() int { return s.queued }
 
-// Inflight is the number of leases held.
-func (s *Scheduler[Q]) Inflight() int { return len(s.leases) }
+// Inflight is the number of leases held and not parked.
+func (s *Scheduler[Q]) Inflight() int { return len(s.leases) - s.parkedN }
+
+// Parked is the number of leases parked (ahead.go).
+func (s *Scheduler[Q]) Parked() int { return s.parkedN }
 
 // SetLastID makes id+1 the ID of the next lease.
 func (s *Scheduler[Q]) SetLastID(id uint64) { s.lastID = id }
@@ -143,13 +158,17 @@ func (s *Scheduler[Q]) Ready(now time.Time) (h *Host[Q], wait time.Duration) {
 // storage the backend has taken the item from, and returns the new lease's
 // ID. The host is next due its delay after now.
 func (s *Scheduler[Q]) Lease(h *Host[Q], now time.Time) (id uint64) {
+	return s.lease(h, now, false)
+}
+
+func (s *Scheduler[Q]) lease(h *Host[Q], now time.Time, ahead bool) (id uint64) {
 	depth := h.pop()
 	s.queued--
 	h.inflight++
 	h.lastStart = now
 	h.refreshDue()
 	s.lastID++
-	s.leases[s.lastID] = lease[Q]{h: h, depth: depth}
+	s.leases[s.lastID] = lease[Q]{h: h, host: h.name, depth: depth, ahead: ahead}
 	s.place(h, now)
 	return s.lastID
 }
@@ -192,9 +211,13 @@ func (s *Scheduler[Q]) Complete(id uint64, now time.Time) {
 		return
 	}
 	delete(s.leases, id)
-	l.h.inflight--
+	if l.h != nil {
+		l.h.inflight--
+		s.place(l.h, now)
+	} else {
+		s.parkedN--
+	}
 	s.settle(l.depth, now)
-	s.place(l.h, now)
 	s.Broadcast()
 }
 
@@ -210,7 +233,12 @@ func (s *Scheduler[Q]) Retry(id uint64, wait time.Duration, now time.Time) (h *H
 	}
 	delete(s.leases, id)
 	h = l.h
-	h.inflight--
+	if h != nil {
+		h.inflight--
+	} else {
+		s.parkedN--
+		h = s.host(l.host) // parked: its host may have been forgotten
+	}
 	q, _ = h.push(l.depth)
 	s.queued++
 	if until := now.Add(max(0, wait)); until.After(h.blocked) {
