@@ -60,6 +60,8 @@ type Crawler struct {
 	robotsStore frontier.RobotsStore // fr, when it shares robots.txt across processes
 	extender    frontier.Extender    // fr, when its leases expire (shared)
 	leases      *leaseSet            // leases held, renewed on an Extender
+	aheader     frontier.Aheader     // fr, when the crawl may fetch ahead of the level (ahead.go)
+	parked      parkedSet            // results fetched ahead, until their depth is final
 	outage      outage               // frontier outage state, for the log
 
 	running  atomic.Bool
@@ -89,7 +91,12 @@ func New(cfg Config, fr frontier.Frontier, out RecordWriter, log *zap.Logger) (*
 	}
 	robotsStore, _ := fr.(frontier.RobotsStore)
 	extender, _ := fr.(frontier.Extender)
+	aheader, _ := fr.(frontier.Aheader)
+	if cfg.MaxPages > 0 {
+		aheader = nil // see ahead.go
+	}
 	c := &Crawler{
+		aheader:     aheader,
 		robotsStore: robotsStore,
 		extender:    extender,
 		cfg:         cfg,
@@ -288,6 +295,9 @@ func (c *Crawler) Run(ctx context.Context) error {
 	})
 
 	workErr := workers.Wait()
+	for _, res := range c.parked.drain() {
+		res.release() // fetched ahead, abandoned: the URL is not done
+	}
 	close(results)
 	writer.Wait()
 	grace.Wait()
@@ -362,7 +372,7 @@ func (c *Crawler) work(workCtx, fetchCtx context.Context, results chan<- *Result
 		var asked time.Time // when the Next call that leased l started
 		err := c.persist(workCtx, "next", func() (err error) {
 			asked = time.Now()
-			l, err = c.fr.Next(workCtx)
+			l, err = c.next(workCtx)
 			return err
 		})
 		if err != nil {
@@ -375,6 +385,17 @@ func (c *Crawler) work(workCtx, fetchCtx context.Context, results chan<- *Result
 				return nil
 			}
 			return fmt.Errorf("frontier: %w", err)
+		}
+		if l.Ripe {
+			// Fetched ahead; its depth is final now.
+			res, err := c.ripe(l)
+			if err != nil {
+				return err
+			}
+			if !c.send(results, writerDone, res) {
+				return nil
+			}
+			continue
 		}
 		c.hold(l, asked)
 		o, err := c.handle(fetchCtx, &l)
@@ -405,13 +426,30 @@ func (c *Crawler) work(workCtx, fetchCtx context.Context, results chan<- *Result
 			c.release(l)
 			continue
 		}
-		// The writer writes the record and completes the URL.
-		select {
-		case results <- o.res:
-		case <-writerDone:
-			o.res.release()
-			c.release(l)
+		res := o.res
+		if l.Ahead {
+			if res, err = c.park(fetchCtx, res); err != nil {
+				return err
+			}
+			if res == nil {
+				continue // parked until the frontier hands it back
+			}
+		}
+		if !c.send(results, writerDone, res) {
 			return nil
 		}
+	}
+}
+
+// send hands a final result to the record writer, which writes the record
+// and completes the URL; false when the writer is gone.
+func (c *Crawler) send(results chan<- *Result, writerDone <-chan struct{}, res *Result) bool {
+	select {
+	case results <- res:
+		return true
+	case <-writerDone:
+		res.release()
+		c.release(res.lease)
+		return false
 	}
 }

@@ -29,6 +29,11 @@
 // A transient failure with attempts left is not a result: the URL goes
 // back to the front of its host's queue and the host waits.
 //
+// On a frontier.Aheader, a worker with nothing of the level to lease may
+// fetch a URL of the next depth (ahead.go); its result is parked, bounded,
+// until the frontier hands the lease back ripe, and only then goes to the
+// writer, with its links followed from its final depth.
+//
 // # Shared frontiers and outages
 //
 // On a frontier.RobotsStore, robots.txt is shared by the crawl's processes:

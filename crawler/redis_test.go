@@ -62,6 +62,30 @@ func (w *staleWatch) Retry(ctx context.Context, l frontier.Lease, wait time.Dura
 // Redis frontier named by CRAWL_TEST_REDIS (skipped when unset): renewals
 // keep every lease, and each URL is recorded once.
 func TestRedisLeaseRenewal(t *testing.T) {
+	client := testRedis(t)
+	const ttl = 400 * time.Millisecond
+	site := testserver.New(testserver.Config{Pages: 8, Links: 2, Seed: 6, Latency: 3 * ttl})
+	srv := httptest.NewServer(site.Handler())
+	t.Cleanup(srv.Close)
+	cfg := crawler.DefaultConfig()
+	cfg.Seeds, cfg.MaxDepth, cfg.Concurrency, cfg.PerHost = []string{srv.URL + "/"}, 2, 4, 4
+
+	fr := openTestRedis(t, client, cfg.Policy(), ttl)
+	w := &staleWatch{Frontier: fr, ext: fr}
+	res := runCrawlOn(t, cfg, srv.URL, w)
+	check(t, site, res, site.Expect("/", 2), 0)
+	if n := w.stale.Load(); n != 0 {
+		t.Errorf("%d stale leases, want 0", n)
+	}
+	if w.extends.Load() == 0 {
+		t.Errorf("no lease was extended")
+	}
+}
+
+// testRedis returns a client of the Redis named by CRAWL_TEST_REDIS, and
+// skips the test when it is unset.
+func testRedis(t *testing.T) *goredis.Client {
+	t.Helper()
 	addr := os.Getenv("CRAWL_TEST_REDIS")
 	if addr == "" {
 		t.Skip("CRAWL_TEST_REDIS is unset; set it to a Redis URL such as redis://127.0.0.1:6379/0 to run the Redis crawl tests")
@@ -76,36 +100,27 @@ func TestRedisLeaseRenewal(t *testing.T) {
 			t.Errorf("close client: %v", err)
 		}
 	})
-	const ttl = 400 * time.Millisecond
-	site := testserver.New(testserver.Config{Pages: 8, Links: 2, Seed: 6, Latency: 3 * ttl})
-	srv := httptest.NewServer(site.Handler())
-	t.Cleanup(srv.Close)
-	cfg := crawler.DefaultConfig()
-	cfg.Seeds, cfg.MaxDepth, cfg.Concurrency, cfg.PerHost = []string{srv.URL + "/"}, 2, 4, 4
+	return client
+}
 
-	ctx := t.Context()
+// openTestRedis opens a new crawl on client, deleted when the test ends,
+// with leases of ttl; the frontier is closed when the test ends.
+func openTestRedis(t *testing.T, client *goredis.Client, p frontier.Policy, ttl time.Duration) *redis.Frontier {
+	t.Helper()
 	id := "crawler-test-" + strconv.FormatInt(time.Now().UnixNano(), 36)
 	t.Cleanup(func() {
 		if err := redis.Delete(context.Background(), client, id); err != nil {
 			t.Errorf("delete crawl %s: %v", id, err)
 		}
 	})
-	fr, err := redis.Open(ctx, client, id, cfg.Policy(), redis.Options{LeaseTTL: ttl, PollInterval: 5 * time.Millisecond})
+	fr, err := redis.Open(t.Context(), client, id, p, redis.Options{LeaseTTL: ttl, PollInterval: 5 * time.Millisecond})
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
-	defer func() {
+	t.Cleanup(func() {
 		if err := fr.Close(); err != nil {
 			t.Errorf("Close: %v", err)
 		}
-	}()
-	w := &staleWatch{Frontier: fr, ext: fr}
-	res := runCrawlOn(t, cfg, srv.URL, w)
-	check(t, site, res, site.Expect("/", 2), 0)
-	if n := w.stale.Load(); n != 0 {
-		t.Errorf("%d stale leases, want 0", n)
-	}
-	if w.extends.Load() == 0 {
-		t.Errorf("no lease was extended")
-	}
+	})
+	return fr
 }

@@ -57,6 +57,7 @@ type Result struct {
 	notModified bool // a 304 to a conditional request: the prior page stands
 
 	children []frontier.Item // URLs to queue with the completion
+	refollow bool            // children dropped while parked (ahead.go)
 	sitemap  *parser.Sitemap // what a sitemap listed (modeSitemap, 2xx)
 	mapErr   error           // why the sitemap could not be read whole
 	// silent is a completion without a record: an origin's sitemaps

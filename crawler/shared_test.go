@@ -80,9 +80,9 @@ func (f *flakyShared) LeaseTTL() time.Duration { return f.ext.LeaseTTL() }
 // process). A Complete of staleURL is applied, as another process would,
 // and answered ErrStaleLease.
 type expiring struct {
-	*frontier.Memory
-	ttl      time.Duration
-	staleURL string
+	frontier.Frontier // a Memory, but not a frontier.Aheader: leases ahead would skip Next's deadlines
+	ttl               time.Duration
+	staleURL          string
 
 	mu       sync.Mutex
 	deadline map[uint64]time.Time
@@ -91,13 +91,13 @@ type expiring struct {
 }
 
 func newExpiring(p frontier.Policy, ttl time.Duration) *expiring {
-	return &expiring{Memory: frontier.NewMemory(p), ttl: ttl, deadline: map[uint64]time.Time{}}
+	return &expiring{Frontier: frontier.NewMemory(p), ttl: ttl, deadline: map[uint64]time.Time{}}
 }
 
 func (e *expiring) LeaseTTL() time.Duration { return e.ttl }
 
 func (e *expiring) Next(ctx context.Context) (frontier.Lease, error) {
-	l, err := e.Memory.Next(ctx)
+	l, err := e.Frontier.Next(ctx)
 	if err == nil {
 		e.mu.Lock()
 		e.deadline[l.ID] = time.Now().Add(e.ttl)
@@ -118,7 +118,7 @@ func (e *expiring) end(ctx context.Context, l frontier.Lease) (bool, error) {
 	}
 	e.mu.Unlock()
 	if ok && !held {
-		return false, e.Memory.Retry(ctx, l, 0)
+		return false, e.Frontier.Retry(ctx, l, 0)
 	}
 	return held, nil
 }
@@ -141,7 +141,7 @@ func (e *expiring) Complete(ctx context.Context, l frontier.Lease, children []fr
 	if err != nil || !held {
 		return 0, errors.Join(err, frontier.ErrStaleLease)
 	}
-	n, err := e.Memory.Complete(ctx, l, children)
+	n, err := e.Frontier.Complete(ctx, l, children)
 	if err == nil && l.Item.URL == e.staleURL {
 		e.mu.Lock()
 		e.stale++
@@ -156,7 +156,7 @@ func (e *expiring) Retry(ctx context.Context, l frontier.Lease, wait time.Durati
 	if err != nil || !held {
 		return errors.Join(err, frontier.ErrStaleLease)
 	}
-	return e.Memory.Retry(ctx, l, wait)
+	return e.Frontier.Retry(ctx, l, wait)
 }
 
 func (e *expiring) counts() (extends, stale int) {

@@ -99,11 +99,12 @@ type crawlCollector struct {
 	fr    frontier.Frontier
 	start time.Time
 
-	requests, requestErrors, requestBytes        *prometheus.Desc
-	records, recordErrors, recordBytes           *prometheus.Desc
-	fetchDuration, retries, blocked              *prometheus.Desc
-	queue, inflight, seen, startTime, frontierUp *prometheus.Desc
-	hostsBlocked                                 *prometheus.Desc
+	requests, requestErrors, requestBytes    *prometheus.Desc
+	records, recordErrors, recordBytes       *prometheus.Desc
+	fetchDuration, retries, blocked          *prometheus.Desc
+	queue, inflight, parked, seen, startTime *prometheus.Desc
+	frontierUp                               *prometheus.Desc
+	hostsBlocked                             *prometheus.Desc
 }
 
 func newCrawlCollector(agg *report.Aggregator, fr frontier.Frontier, start time.Time) *crawlCollector {
@@ -124,9 +125,10 @@ func newCrawlCollector(agg *report.Aggregator, fr frontier.Frontier, start time.
 		hostsBlocked:  d("hosts_blocked", "Hosts waiting out a retry's backoff, Retry-After or robots.txt backoff now (at most 4096 tracked)."),
 		queue:         d("queue_size", "URLs queued in the frontier, waiting to be fetched."),
 		inflight:      d("in_flight", "URLs leased by workers: being fetched, parsed or written."),
+		parked:        d("fetched_ahead", "URLs fetched ahead of the breadth-first level, waiting for their depth to be final before they are written."),
 		seen:          d("seen_urls", "Distinct URLs the frontier has seen."),
 		startTime:     d("start_time_seconds", "Unix time the crawl started."),
-		frontierUp:    d("frontier_up", "1 when the frontier's counters (crawl_queue_size, crawl_in_flight, crawl_seen_urls) could be read for this scrape, 0 when not (e.g. the crawl is closing)."),
+		frontierUp:    d("frontier_up", "1 when the frontier's counters (crawl_queue_size, crawl_in_flight, crawl_fetched_ahead, crawl_seen_urls) could be read for this scrape, 0 when not (e.g. the crawl is closing)."),
 	}
 }
 
@@ -134,7 +136,7 @@ func newCrawlCollector(agg *report.Aggregator, fr frontier.Frontier, start time.
 func (c *crawlCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{
 		c.requests, c.requestErrors, c.requestBytes, c.records, c.recordErrors, c.recordBytes,
-		c.fetchDuration, c.retries, c.blocked, c.queue, c.inflight, c.seen, c.startTime, c.frontierUp, c.hostsBlocked,
+		c.fetchDuration, c.retries, c.blocked, c.queue, c.inflight, c.parked, c.seen, c.startTime, c.frontierUp, c.hostsBlocked,
 	} {
 		ch <- d
 	}
@@ -187,5 +189,6 @@ func (c *crawlCollector) Collect(ch chan<- prometheus.Metric) {
 	gauge(c.frontierUp, 1)
 	gauge(c.queue, float64(st.Queued))
 	gauge(c.inflight, float64(st.Inflight))
+	gauge(c.parked, float64(st.Parked))
 	gauge(c.seen, float64(st.Seen))
 }

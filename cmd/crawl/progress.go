@@ -37,6 +37,7 @@ const (
 type progressSample struct {
 	done, errors, bytes int64 // records, records with an error, their bytes
 	queued, inflight    int   // from the frontier
+	parked              int   // fetched ahead of the level (frontier.Stats.Parked)
 	blocked             int   // hosts waiting out a retry's backoff or Retry-After
 }
 
@@ -126,6 +127,9 @@ func (p *progress) update(now time.Time, s progressSample) error {
 	line := fmt.Sprintf("%s done  %s queued  %d in flight  %s errors  %.1f pages/s  %s  %s",
 		report.FormatCount(s.done), report.FormatCount(int64(s.queued)), s.inflight,
 		report.FormatCount(s.errors), rate, report.FormatBytes(s.bytes), clock(now.Sub(p.start)))
+	if s.parked > 0 {
+		line += "  " + report.FormatCount(int64(s.parked)) + " fetched ahead"
+	}
 	switch {
 	case s.blocked == 1:
 		line += "  1 host backing off"

@@ -36,6 +36,9 @@ func TestProgressRender(t *testing.T) {
 		{"rate over the window", func() error {
 			return p.update(start.Add(2*time.Second), progressSample{done: 2000, errors: 12, bytes: 4 << 20, queued: 100, inflight: 3})
 		}, "\r2,000 done  100 queued  3 in flight  12 errors  1000.0 pages/s  4.0 MiB  0:02\x1b[K"},
+		{"fetched ahead", func() error {
+			return p.update(start.Add(2*time.Second), progressSample{done: 2000, errors: 12, bytes: 4 << 20, queued: 100, inflight: 3, parked: 1200})
+		}, "\r2,000 done  100 queued  3 in flight  12 errors  1000.0 pages/s  4.0 MiB  0:02  1,200 fetched ahead\x1b[K"},
 		{"hosts backing off", func() error {
 			return p.update(start.Add(2*time.Second), progressSample{done: 2000, errors: 12, bytes: 4 << 20, queued: 100, inflight: 3, blocked: 2})
 		}, "\r2,000 done  100 queued  3 in flight  12 errors  1000.0 pages/s  4.0 MiB  0:02  2 hosts backing off\x1b[K"},

@@ -105,7 +105,7 @@ func startProgress(p *progress, agg *report.Aggregator, fr frontier.Frontier) (s
 		}
 		return progressSample{
 			done: s.TotalRecords(), errors: s.TotalRecordErrors(), bytes: s.RecordBytes,
-			queued: last.Queued, inflight: last.Inflight, blocked: s.HostsBlocked,
+			queued: last.Queued, inflight: last.Inflight, parked: last.Parked, blocked: s.HostsBlocked,
 		}
 	}
 	t := time.NewTicker(progressInterval)

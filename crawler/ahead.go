@@ -1,0 +1,215 @@
+package crawler
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"sync"
+
+	"github.com/crawl-dev/crawl/frontier"
+)
+
+// Fetching ahead. On a frontier.Aheader, a worker with nothing of the
+// current level to lease may lease a URL one level deeper from a host that
+// has finished its own level (NextAhead), so that a fast site does not
+// wait for a slow one's level to end. The URL is fetched and decided as
+// usual, but its result is parked until its depth is final: the frontier
+// hands the lease back (Ripe) once the level reaches it, and only then
+// does the result go to the record writer, with its children. A page of
+// the level that reaches a parked URL by a shorter path (a redirect keeps
+// its page's depth) moves it: the record then has the shorter depth and
+// its parent, and the links are followed from there (refollow), without a
+// second request. Records are still written breadth-first.
+//
+// Parked results are bounded: aheadMax of them, and aheadMaxBytes of what
+// they keep (their links and WARC captures). With MaxPages the crawler
+// never leases ahead: a record budget spent on the next level could leave
+// the current one unfinished.
+
+const (
+	aheadMax      = 16384
+	aheadMaxBytes = 32 << 20
+	// spooledCost is what a parked WARC capture spooled to a file counts
+	// against aheadMaxBytes: it holds a file descriptor.
+	spooledCost = 1 << 20
+)
+
+// parkedSet holds the results fetched ahead whose depth is not final yet,
+// by lease ID. Safe for concurrent use.
+type parkedSet struct {
+	mu    sync.Mutex
+	res   map[uint64]*Result
+	bytes int64
+}
+
+// room reports whether another result may be fetched ahead.
+func (p *parkedSet) room() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.res) < aheadMax && p.bytes < aheadMaxBytes
+}
+
+func (p *parkedSet) put(res *Result) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.res == nil {
+		p.res = make(map[uint64]*Result)
+	}
+	p.res[res.lease.ID] = res
+	p.bytes += res.parkedSize()
+}
+
+// take removes and returns the result of lease id; nil if none is parked.
+func (p *parkedSet) take(id uint64) *Result {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	res := p.res[id]
+	if res != nil {
+		delete(p.res, id)
+		p.bytes -= res.parkedSize()
+	}
+	return res
+}
+
+// drain removes and returns every parked result.
+func (p *parkedSet) drain() []*Result {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	all := make([]*Result, 0, len(p.res))
+	for _, res := range p.res {
+		all = append(all, res)
+	}
+	p.res, p.bytes = nil, 0
+	return all
+}
+
+// parkedSize estimates the memory a parked result keeps: its links, anchors
+// and fields, and its WARC captures. Its body is released when parked.
+func (r *Result) parkedSize() int64 {
+	// Calibrated on testserver pages of 30 links: about 3.1 KB each, live
+	// (GODEBUG=gctrace=1). The result, its response, lease and parsed URL
+	// take about 1.5 KB; a link its string header and allocation.
+	n := int64(1536)
+	if pg := r.Page; pg != nil {
+		n += int64(len(pg.Title))
+		for _, l := range pg.Links {
+			n += int64(len(l)) + 24
+		}
+		for _, a := range pg.Anchors {
+			n += int64(len(a.URL)+len(a.Text)) + 32
+		}
+		n += int64(len(pg.Fields)) * 64
+	}
+	for _, ch := range r.children {
+		n += int64(len(ch.URL)+len(ch.Parent)) + 96
+	}
+	for _, cp := range r.captures {
+		n += int64(len(cp.request) + len(cp.header))
+		if cp.payload != nil {
+			n += int64(cp.payload.buf.Cap())
+			if cp.payload.f != nil {
+				n += spooledCost
+			}
+		}
+	}
+	return n
+}
+
+// next leases the next URL: ahead of the level too when the frontier can
+// and the parked results have room.
+func (c *Crawler) next(ctx context.Context) (frontier.Lease, error) {
+	if c.aheader != nil && c.parked.room() {
+		return c.aheader.NextAhead(ctx)
+	}
+	return c.fr.Next(ctx)
+}
+
+// park takes the final result of a lease taken ahead. It returns the
+// result when its depth is final already (then it goes to the record
+// writer now), or nil when it is parked until the frontier hands the lease
+// back (ripe). On an error the result is released.
+func (c *Crawler) park(ctx context.Context, res *Result) (*Result, error) {
+	res.slim()
+	// Parked before the frontier is told: once it is, another worker may
+	// be handed the lease back.
+	c.parked.put(res)
+	l, ripe, err := c.aheader.Park(ctx, res.lease)
+	if err != nil {
+		c.parked.take(res.lease.ID)
+		res.release()
+		return nil, fmt.Errorf("frontier: park %s: %w", res.lease.Item.URL, err)
+	}
+	if !ripe {
+		return nil, nil
+	}
+	res = c.parked.take(res.lease.ID)
+	if res != nil {
+		c.refollow(res, l.Item)
+	}
+	return res, nil
+}
+
+// slim drops what a parked result need not keep: its body (parsed, and
+// read by no sink), the response header fields the record does not use,
+// and the children of a page, which refollow decides again from its links
+// once the page's depth is final.
+func (r *Result) slim() {
+	if resp := r.Response; resp != nil {
+		putBuf(resp.body)
+		resp.body = nil
+		h := make(http.Header, 2)
+		for _, k := range []string{"Etag", "Last-Modified"} {
+			if v := resp.Header.Values(k); len(v) > 0 {
+				h[k] = v
+			}
+		}
+		resp.Header = h
+	}
+	if r.pageLinks() {
+		r.children, r.refollow = nil, true
+	}
+}
+
+// pageLinks reports whether the result's children are the links of a page
+// (or of a 304's previous page), which refollow decides from its depth.
+func (r *Result) pageLinks() bool {
+	return r.notModified || (r.Page != nil && r.Target == "" && r.sitemap == nil)
+}
+
+// ripe takes back the parked result of a lease the frontier handed back.
+func (c *Crawler) ripe(l frontier.Lease) (*Result, error) {
+	res := c.parked.take(l.ID)
+	if res == nil {
+		return nil, fmt.Errorf("frontier handed back lease %d of %s, which is not parked here", l.ID, l.Item.URL)
+	}
+	c.refollow(res, l.Item)
+	return res, nil
+}
+
+// refollow gives a result the depth, parent and hops of moved, its item as
+// the frontier now has it, when a move made it shallower, and decides
+// again what depends on them: the children, and a redirect's or a
+// sitemap's errors. A page slimmed when parked gets its children back.
+func (c *Crawler) refollow(res *Result, moved frontier.Item) {
+	it := &res.lease.Item
+	if moved.Depth >= it.Depth && !res.refollow {
+		return
+	}
+	res.refollow = false
+	if moved.Depth < it.Depth {
+		it.Depth, it.Parent, it.Hops = moved.Depth, moved.Parent, moved.Hops
+	}
+	switch {
+	case res.pageLinks():
+		res.children = nil
+		if !res.Page.NoFollow || c.cfg.IgnoreRobots {
+			res.children = c.children(res.Page.Links, it)
+		}
+	case res.Target != "":
+		res.Kind, res.Err, res.children = KindNone, "", nil
+		c.redirect(res, res.Target)
+	case res.sitemap != nil:
+		res.Kind, res.Err, res.children = KindNone, "", nil
+		c.sitemapChildren(res)
+	}
+}
