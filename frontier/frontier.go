@@ -173,10 +173,11 @@ type Frontier interface {
 //     with what a move changed.
 //   - A Complete child that reaches, by a shorter path, the URL of an
 //     ahead lease deeper than it, on its host, moves the lease: its Item's
-//     Depth, Parent and Hops become the child's (a redirect target keeps
-//     its page's depth). The caller must then follow the page's links
-//     from the new depth: that is why an ahead lease is completed with its
-//     children only once ripe.
+//     Depth, Parent, Hops and Mode become the child's (a redirect target
+//     keeps its page's depth). The caller must then follow the page's
+//     links from the new depth (that is why an ahead lease is completed
+//     with its children only once ripe), or fetch it again by Retry when
+//     the new Mode asks for another request.
 //
 // A lease that Retry puts back is queued at its depth as moved. Leases
 // still parked when the frontier closes are abandoned like any other.

@@ -22,8 +22,8 @@ func (m *Memory) check() error {
 	if err := m.s.Check(m.live); err != nil {
 		return err
 	}
-	if n := m.s.Queued() + m.s.Inflight(); m.s.Pending() != n {
-		return fmt.Errorf("pending %d, want queued+inflight = %d", m.s.Pending(), n)
+	if n := m.s.Queued() + m.s.Inflight() + m.s.Parked(); m.s.Pending() != n {
+		return fmt.Errorf("pending %d, want queued+inflight+parked = %d", m.s.Pending(), n)
 	}
 	placed := 0
 	for _, p := range m.seen {

@@ -103,8 +103,8 @@ func (m *Memory) lease(now time.Time, ahead bool) (l Lease, wait time.Duration, 
 
 // moveAhead moves the ahead lease of the URL whose key hash is k, if it
 // has one on its host, deeper than it: a Complete child reached it by a
-// shorter path. The lease keeps its ID; it takes its depth, parent and
-// hops.
+// shorter path. The lease keeps its ID; it takes its depth, parent, hops
+// and mode.
 func (m *Memory) moveAhead(k uint64, it *Item, now time.Time) {
 	id, ok := m.aheadKey[k]
 	if !ok {
@@ -114,7 +114,7 @@ func (m *Memory) moveAhead(k uint64, it *Item, now time.Time) {
 	if a.Host != it.Host || a.Depth <= it.Depth || !m.s.MoveLease(id, it.Depth, now) {
 		return
 	}
-	a.Depth, a.Parent, a.Hops = it.Depth, it.Parent, it.Hops
+	a.Depth, a.Parent, a.Hops, a.Mode = it.Depth, it.Parent, it.Hops, it.Mode
 	m.ahead[id] = a
 }
 
@@ -130,7 +130,7 @@ func (m *Memory) forgetAhead(id uint64) {
 // changed in the lease's item as the frontier keeps it, a, at depth.
 func movedItem(it, a Item, depth int) Item {
 	if a.URL != "" && depth < it.Depth {
-		it.Depth, it.Parent, it.Hops = depth, a.Parent, a.Hops
+		it.Depth, it.Parent, it.Hops, it.Mode = depth, a.Parent, a.Hops, a.Mode
 	}
 	return it
 }

@@ -72,7 +72,7 @@ func (d *Disk) moveAhead(b *pebble.Batch, it *frontier.Item, now time.Time) (boo
 	if a.Host != it.Host || a.Depth <= it.Depth || !d.s.MoveLease(id, it.Depth, now) {
 		return false, nil
 	}
-	a.Depth, a.Parent, a.Hops = it.Depth, it.Parent, it.Hops
+	a.Depth, a.Parent, a.Hops, a.Mode = it.Depth, it.Parent, it.Hops, it.Mode
 	d.ahead[id] = a
 	d.vbuf = appendItem(d.vbuf[:0], a)
 	return true, b.Set(leaseKey(id), d.vbuf, nil)
@@ -93,7 +93,7 @@ func (d *Disk) forgetAhead(id uint64) (frontier.Item, bool) {
 // changed in the lease's item as the Disk keeps it, a, at depth.
 func movedItem(it, a frontier.Item, depth int) frontier.Item {
 	if a.URL != "" && depth < it.Depth {
-		it.Depth, it.Parent, it.Hops = depth, a.Parent, a.Hops
+		it.Depth, it.Parent, it.Hops, it.Mode = depth, a.Parent, a.Hops, a.Mode
 	}
 	return it
 }

@@ -19,6 +19,7 @@ func aheadTests() []testCase {
 		{"AheadRetry", testAheadRetry},
 		{"AheadRetryThenMoved", testAheadRetryThenMoved},
 		{"AheadParkFreesSlot", testAheadParkFreesSlot},
+		{"AheadLateAdd", testAheadLateAdd},
 		{"AheadStress", func(e *env) { stress(e, true) }},
 	}
 }
@@ -200,6 +201,37 @@ func testAheadRetryThenMoved(e *env) {
 	want := frontier.Item{URL: "http://x/", Host: "x", Depth: 0, Parent: "http://b/", Hops: 1}
 	if r.Item != want || r.Ahead || r.Ripe {
 		e.t.Fatalf("Next = %+v, want %+v, an ordinary lease", r, want)
+	}
+	e.complete(f, r)
+	e.done(f)
+}
+
+// testAheadLateAdd: an Add of a lower depth lowers the level under a
+// parked lease; a move that leaves it deeper than the new level makes it
+// wait there, and it is handed back once the level reaches it.
+func testAheadLateAdd(e *env) {
+	f := e.newFrontier(frontier.Policy{MaxInflight: 1})
+	a := e.aheader(f)
+	e.add(f, item("b", "y", 1), item("a", "z", 1))
+	ls := e.nextN(f, 2) // a/z, b/y
+	e.complete(f, ls[1], child("b", "w", 2, "http://b/y"))
+	w := e.nextAhead(a)
+	if w.Item.URL != "http://b/w" || !w.Ahead {
+		e.t.Fatalf("NextAhead = %+v, want http://b/w ahead", w)
+	}
+	if _, ripe := e.park(a, w); ripe {
+		e.t.Fatal("Park: ripe while a depth-1 lease is held")
+	}
+	e.add(f, item("c", "s", 0)) // the level is 0 now
+	s := e.next(f)
+	if s.Item.URL != "http://c/s" {
+		e.t.Fatalf("Next = %+v, want http://c/s", s)
+	}
+	e.complete(f, s, child("b", "w", 1, "http://c/s")) // w moves to 1, still past the level
+	e.complete(f, ls[0])
+	r := e.next(f)
+	if r.ID != w.ID || !r.Ripe || r.Item.Depth != 1 || r.Item.Parent != "http://c/s" {
+		e.t.Fatalf("Next = %+v, want lease %d handed back ripe at depth 1 from http://c/s", r, w.ID)
 	}
 	e.complete(f, r)
 	e.done(f)

@@ -14,34 +14,48 @@ import "time"
 // anything of depth d is pending, every URL is still completed at its
 // shortest depth, and its children are added only then.
 
+// aheadScan bounds the hosts one ReadyAhead looks at, so that a crawl of
+// many hosts does not scan them all on every call at a level's end.
+const aheadScan = 256
+
 // ReadyAhead is Ready for a lease ahead of the level: the host due first
 // of those whose head is one deeper than the level and that are below
 // their in-flight limit, if it is due at now. Otherwise it returns nil and
-// how long until the first of them is due (0 if there is none). The
-// backend takes the item as for Ready and calls LeaseAhead. Backends call
-// it when Ready returns nil.
+// how long until the first of them is due (0 if there is none). With more
+// than aheadScan such hosts it looks at aheadScan of them (more if none of
+// those can be leased), the next ones at each call. The backend takes the item as for Ready and calls
+// LeaseAhead. Backends call it when Ready returns nil.
 func (s *Scheduler[Q]) ReadyAhead(now time.Time) (h *Host[Q], wait time.Duration) {
 	d := s.level + 1
 	hs := s.parked[d]
-	var best *Host[Q]
-	live := hs[:0]
-	for _, c := range hs {
-		if c.state != stateParked || c.parkDepth != d {
-			continue // stale: the host moved
+	if len(hs) <= aheadScan {
+		// Drop the stale entries of a short list as it is read.
+		live := hs[:0]
+		for _, c := range hs {
+			if c.state == stateParked && c.parkDepth == d {
+				live = append(live, c)
+			}
 		}
-		live = append(live, c)
-		if c.inflight >= s.maxInflight {
-			continue
+		clear(hs[len(live):])
+		if hs = live; len(hs) == 0 {
+			delete(s.parked, d)
+		} else {
+			s.parked[d] = hs
+		}
+	}
+	var best *Host[Q]
+	n := 0
+	for ; n < len(hs) && (n < aheadScan || best == nil); n++ {
+		c := hs[(s.aheadAt+n)%len(hs)]
+		if c.state != stateParked || c.parkDepth != d || c.inflight >= s.maxInflight {
+			continue // stale (the host moved), or at its limit
 		}
 		if best == nil || c.due.Before(best.due) {
 			best = c
 		}
 	}
-	clear(hs[len(live):])
-	if len(live) == 0 {
-		delete(s.parked, d)
-	} else {
-		s.parked[d] = live
+	if len(hs) > 0 {
+		s.aheadAt = (s.aheadAt + n) % len(hs)
 	}
 	switch {
 	case best == nil:
@@ -114,9 +128,15 @@ func (s *Scheduler[Q]) MoveLease(id uint64, depth int, now time.Time) bool {
 	s.total++
 	old := l.depth
 	l.depth = depth
-	if l.parked && !l.ripe && depth <= s.level {
+	switch {
+	case !l.parked || l.ripe:
+	case depth <= s.level:
 		l.ripe = true
 		s.ripe = append(s.ripe, id)
+	default:
+		// Still deeper than the level (a late Add lowered it): it
+		// waits at its new depth.
+		s.waiting[depth] = append(s.waiting[depth], id)
 	}
 	s.leases[id] = l
 	s.settle(old, now)

@@ -49,10 +49,13 @@ func (s *Scheduler[Q]) Check(size func(host string, depth int, q *Q) int) error 
 		}
 	}
 	fetching := 0
-	for _, l := range s.leases {
+	for id, l := range s.leases {
 		pending[l.depth]++
 		if l.parked != (l.h == nil) || (l.parked && !l.ahead) || (l.ripe && !l.parked) {
 			return fmt.Errorf("lease of %q: parked %v, ahead %v, ripe %v, host %v", l.host, l.parked, l.ahead, l.ripe, l.h != nil)
+		}
+		if l.parked && !l.ripe && !s.isWaiting(id, l.depth) {
+			return fmt.Errorf("lease of %q parked at depth %d, neither ripe nor waiting", l.host, l.depth)
 		}
 		if l.h == nil {
 			continue
@@ -130,4 +133,14 @@ func (s *Scheduler[Q]) checkState(h *Host[Q]) error {
 		}
 	}
 	return nil
+}
+
+// isWaiting reports whether the lease id is listed as waiting at depth.
+func (s *Scheduler[Q]) isWaiting(id uint64, depth int) bool {
+	for _, w := range s.waiting[depth] {
+		if w == id {
+			return true
+		}
+	}
+	return false
 }

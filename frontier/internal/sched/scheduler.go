@@ -37,6 +37,7 @@ type Scheduler[Q any] struct {
 	waiting map[int][]uint64
 	ripe    []uint64
 	parkedN int
+	aheadAt int // where the next ReadyAhead starts in a long parked list
 	lastID  uint64
 	seq     uint64
 	// wake is closed and dropped on every change a waiting Next may care

@@ -307,3 +307,52 @@ func TestWait(t *testing.T) {
 		mu.Unlock()
 	})
 }
+
+// TestReadyAheadManyHosts: with more hosts one level deeper than
+// aheadScan, every one of them is leased ahead in turn, each once, and the
+// parked leases ripen when the level's last lease ends.
+func TestReadyAheadManyHosts(t *testing.T) {
+	x := newTester(t, 1, 0)
+	x.push("seed", 0, "seed")
+	_, seed, _ := x.lease()
+	const n = 3*aheadScan + 7
+	for i := range n {
+		x.push(string(rune('a'+i%26))+string(rune('a'+i/26)), 1, "u")
+	}
+	if url, _, _ := x.lease(); url != "" {
+		t.Fatalf("Ready leased %q while the level is held", url)
+	}
+	seen := map[string]bool{}
+	var ids []uint64
+	for {
+		h, _ := x.s.ReadyAhead(x.now)
+		if h == nil {
+			break
+		}
+		if seen[h.Name()] {
+			t.Fatalf("host %s offered twice", h.Name())
+		}
+		seen[h.Name()] = true
+		_, q := h.Head()
+		*q = (*q)[1:]
+		id := x.s.LeaseAhead(h, x.now)
+		if _, ripe, ok := x.s.Park(id, x.now); !ok || ripe {
+			t.Fatalf("Park = ripe %v, ok %v; want parked, not ripe", ripe, ok)
+		}
+		ids = append(ids, id)
+		x.check()
+	}
+	if len(seen) != n {
+		t.Fatalf("%d hosts leased ahead, want %d", len(seen), n)
+	}
+	x.s.Complete(seed, x.now)
+	x.check()
+	for range ids {
+		if _, depth, ok := x.s.Ripe(); !ok || depth != 1 {
+			t.Fatalf("Ripe = depth %d, %v; want a ripe lease of depth 1", depth, ok)
+		}
+	}
+	if _, _, ok := x.s.Ripe(); ok {
+		t.Fatal("more ripe leases than parked")
+	}
+}
