@@ -18,13 +18,15 @@ import (
 // does the result go to the record writer, with its children. A page of
 // the level that reaches a parked URL by a shorter path (a redirect keeps
 // its page's depth) moves it: the record then has the shorter depth and
-// its parent, and the links are followed from there (refollow), without a
-// second request. Records are still written breadth-first.
+// its parent, and the links are followed from there, without a second
+// request. What a result leads to (its links, a redirect's target, a
+// sitemap's entries) is decided only then (follow), with the depth and
+// the scope as they are final. Records are still written breadth-first.
 //
 // Parked results are bounded: aheadMax of them, and aheadMaxBytes of what
-// they keep (their links and WARC captures). With MaxPages the crawler
-// never leases ahead: a record budget spent on the next level could leave
-// the current one unfinished.
+// they keep (their links and WARC captures). With MaxPages or MaxHostPages
+// the crawler never leases ahead: a budget spent on the next level could
+// leave the current one unfinished.
 
 const (
 	aheadMax      = 16384
@@ -137,22 +139,23 @@ func (c *Crawler) park(ctx context.Context, res *Result) (*Result, error) {
 	if err != nil {
 		c.parked.take(res.lease.ID)
 		res.release()
+		if ctx.Err() != nil {
+			return nil, nil // abandoned at shutdown, like a fetch: the URL is not done
+		}
 		return nil, fmt.Errorf("frontier: park %s: %w", res.lease.Item.URL, err)
 	}
 	if !ripe {
 		return nil, nil
 	}
-	res = c.parked.take(res.lease.ID)
-	if res != nil {
-		c.refollow(res, l.Item)
+	if res = c.parked.take(res.lease.ID); res == nil {
+		return nil, nil // handed back already, to another worker
 	}
-	return res, nil
+	return c.ripen(ctx, res, l)
 }
 
 // slim drops what a parked result need not keep: its body (parsed, and
-// read by no sink), the response header fields the record does not use,
-// and the children of a page, which refollow decides again from its links
-// once the page's depth is final.
+// read by no sink) and the response header fields the record does not
+// use. Its children are not decided yet (follow).
 func (r *Result) slim() {
 	if resp := r.Response; resp != nil {
 		putBuf(resp.body)
@@ -165,51 +168,35 @@ func (r *Result) slim() {
 		}
 		resp.Header = h
 	}
-	if r.pageLinks() {
-		r.children, r.refollow = nil, true
-	}
-}
-
-// pageLinks reports whether the result's children are the links of a page
-// (or of a 304's previous page), which refollow decides from its depth.
-func (r *Result) pageLinks() bool {
-	return r.notModified || (r.Page != nil && r.Target == "" && r.sitemap == nil)
 }
 
 // ripe takes back the parked result of a lease the frontier handed back.
-func (c *Crawler) ripe(l frontier.Lease) (*Result, error) {
+func (c *Crawler) ripe(ctx context.Context, l frontier.Lease) (*Result, error) {
 	res := c.parked.take(l.ID)
 	if res == nil {
 		return nil, fmt.Errorf("frontier handed back lease %d of %s, which is not parked here", l.ID, l.Item.URL)
 	}
-	c.refollow(res, l.Item)
-	return res, nil
+	return c.ripen(ctx, res, l)
 }
 
-// refollow gives a result the depth, parent and hops of moved, its item as
-// the frontier now has it, when a move made it shallower, and decides
-// again what depends on them: the children, and a redirect's or a
-// sitemap's errors. A page slimmed when parked gets its children back.
-func (c *Crawler) refollow(res *Result, moved frontier.Item) {
-	it := &res.lease.Item
-	if moved.Depth >= it.Depth && !res.refollow {
-		return
+// ripen decides a result fetched ahead whose lease l is ripe, with l.Item
+// as the frontier has it now: a move may have made it shallower (its
+// depth, parent and hops are the result's now), and the scope may have
+// grown since it was leased (a seed's redirect of the level). When the
+// item now asks for another request than the one made (a link check that
+// a move, or the scope, made a page), the result is dropped and the URL
+// fetched again as what it is (nil result). Otherwise the result's
+// children are decided (follow) and the result returned.
+func (c *Crawler) ripen(ctx context.Context, res *Result, l frontier.Lease) (*Result, error) {
+	c.followIfInScope(&l.Item)
+	if l.Item.Mode != res.lease.Item.Mode {
+		l.Item.Attempts = res.lease.Item.Attempts
+		res.release()
+		return nil, c.retryLease(ctx, l, 0)
 	}
-	res.refollow = false
-	if moved.Depth < it.Depth {
-		it.Depth, it.Parent, it.Hops = moved.Depth, moved.Parent, moved.Hops
+	if it := &res.lease.Item; l.Item.Depth < it.Depth {
+		it.Depth, it.Parent, it.Hops = l.Item.Depth, l.Item.Parent, l.Item.Hops
 	}
-	switch {
-	case res.pageLinks():
-		res.children = nil
-		if !res.Page.NoFollow || c.cfg.IgnoreRobots {
-			res.children = c.children(res.Page.Links, it)
-		}
-	case res.Target != "":
-		res.Kind, res.Err, res.children = KindNone, "", nil
-		c.redirect(res, res.Target)
-	case res.sitemap != nil:
-		res.Kind, res.Err, res.children = KindNone, "", nil
-		c.sitemapChildren(res)
-	}
+	c.follow(res)
+	return res, nil
 }

@@ -255,3 +255,168 @@ func TestMultiHostDepthsExact(t *testing.T) {
 		})
 	}
 }
+
+// TestAheadMatchesStrict crawls small sites where a slow host holds a
+// level back while fast hosts fetch ahead, and where what a URL fetched
+// ahead leads to depends on what the level still does: a redirect moving
+// it (a link check becoming a page, a sitemap index reached at a shorter
+// depth) or a seed's redirect widening the scope. Each must record what a
+// crawl without fetching ahead records: the same URLs, each once, with
+// the same depth, status, error kind, check flag and links.
+func TestAheadMatchesStrict(t *testing.T) {
+	html := func(links ...string) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/html")
+			fmt.Fprint(w, "<html><body>")
+			for _, l := range links {
+				fmt.Fprintf(w, `<a href="%s">x</a>`, l)
+			}
+			fmt.Fprint(w, "</body></html>")
+		}
+	}
+	sitemap := func(index bool, locs ...string) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			tag, outer := "url", "urlset"
+			if index {
+				tag, outer = "sitemap", "sitemapindex"
+			}
+			w.Header().Set("Content-Type", "application/xml")
+			fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><%s xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">`, outer)
+			for _, l := range locs {
+				fmt.Fprintf(w, "<%s><loc>%s</loc></%s>", tag, l, tag)
+			}
+			fmt.Fprintf(w, "</%s>", outer)
+		}
+	}
+	slowRedirect := func(to string) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			time.Sleep(200 * time.Millisecond)
+			http.Redirect(w, r, to, http.StatusMovedPermanently)
+		}
+	}
+	paths := func(m map[string]http.HandlerFunc) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if h, ok := m[r.URL.Path]; ok {
+				h(w, r)
+				return
+			}
+			http.NotFound(w, r)
+		})
+	}
+	for _, tc := range []struct {
+		name  string
+		seeds []string
+		conf  func(*crawler.Config)
+		sites testserver.Transport
+	}{
+		{
+			// x.test/z is a check at depth 2 (fetched ahead, by HEAD)
+			// until s.test/q's redirect makes it a page at depth 1.
+			name: "check moved to a page", seeds: []string{"http://a.test/"},
+			conf: func(c *crawler.Config) { c.CheckLinks, c.MaxDepth, c.Scope = true, 1, crawler.ScopeAll },
+			sites: testserver.Transport{
+				"a.test": paths(map[string]http.HandlerFunc{"/": html("http://a.test/p", "http://s.test/q"), "/p": html("http://x.test/z")}),
+				"s.test": paths(map[string]http.HandlerFunc{"/q": slowRedirect("http://x.test/z")}),
+				"x.test": paths(map[string]http.HandlerFunc{"/z": html("http://x.test/w")}),
+			},
+		},
+		{
+			// a.test/r (depth 1) redirects to y.test, which joins the
+			// scope only when the slow seed s.test/ redirects there.
+			name: "redirect target in a scope widened by the level", seeds: []string{"http://a.test/", "http://s.test/"},
+			conf: func(c *crawler.Config) { c.MaxDepth = 2 },
+			sites: testserver.Transport{
+				"a.test": paths(map[string]http.HandlerFunc{"/": html("http://a.test/r"), "/r": func(w http.ResponseWriter, r *http.Request) {
+					http.Redirect(w, r, "http://y.test/t", http.StatusFound)
+				}}),
+				"s.test": paths(map[string]http.HandlerFunc{"/": slowRedirect("http://y.test/")}),
+				"y.test": paths(map[string]http.HandlerFunc{"/": html(), "/t": html("http://y.test/u"), "/u": html()}),
+			},
+		},
+		{
+			// a.test/ links y.test/t, a check until the slow seed's
+			// redirect puts y.test in scope before depth 1 is leased.
+			name: "check in a scope widened by the level", seeds: []string{"http://a.test/", "http://s.test/"},
+			conf: func(c *crawler.Config) { c.CheckLinks, c.MaxDepth = true, 2 },
+			sites: testserver.Transport{
+				"a.test": paths(map[string]http.HandlerFunc{"/": html("http://y.test/t")}),
+				"s.test": paths(map[string]http.HandlerFunc{"/": slowRedirect("http://y.test/")}),
+				"y.test": paths(map[string]http.HandlerFunc{"/": html(), "/t": html("http://y.test/u"), "/u": html()}),
+			},
+		},
+		{
+			// The index x.test/idx.xml is fetched ahead at depth 2
+			// until s.test/r.xml's redirect moves it to depth 1.
+			name: "sitemap index moved", seeds: []string{"http://a.test/"},
+			conf: func(c *crawler.Config) { c.Sitemaps, c.MaxDepth, c.Scope = true, 1, crawler.ScopeAll },
+			sites: testserver.Transport{
+				"a.test": paths(map[string]http.HandlerFunc{
+					"/robots.txt": func(w http.ResponseWriter, r *http.Request) {
+						fmt.Fprint(w, "User-agent: *\nAllow: /\nSitemap: http://s.test/r.xml\nSitemap: http://a.test/i1.xml\n")
+					},
+					"/i1.xml": sitemap(true, "http://x.test/idx.xml"),
+					"/":       html(),
+				}),
+				"s.test": paths(map[string]http.HandlerFunc{"/r.xml": slowRedirect("http://x.test/idx.xml")}),
+				"x.test": paths(map[string]http.HandlerFunc{
+					"/idx.xml": sitemap(true, "http://x.test/m.xml"),
+					"/m.xml":   sitemap(false, "http://x.test/page"),
+					"/page":    html(),
+				}),
+			},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			crawl := func(strict bool) map[string]string {
+				var got map[string]string
+				synctest.Test(t, func(t *testing.T) {
+					var fr frontier.Frontier = frontier.NewMemory(frontier.Policy{MaxInflight: 2})
+					defer fr.Close()
+					if strict {
+						fr = struct{ frontier.Frontier }{fr} // not an Aheader
+					}
+					cfg := testConfig()
+					cfg.Transport, cfg.Seeds = tc.sites, tc.seeds
+					cfg.Concurrency, cfg.PerHost = 4, 2
+					tc.conf(&cfg)
+					var buf bytes.Buffer
+					w := store.NewWriter(&buf)
+					c, err := crawler.New(cfg, fr, w, zaptest.NewLogger(t))
+					if err != nil {
+						t.Fatal(err)
+					}
+					if err := c.Run(t.Context()); err != nil {
+						t.Fatal(err)
+					}
+					if err := w.Close(); err != nil {
+						t.Fatal(err)
+					}
+					got = map[string]string{}
+					if err := store.Read(&buf, func(r *store.Record) error {
+						if _, dup := got[r.URL]; dup {
+							t.Errorf("%s recorded twice", r.URL)
+						}
+						got[r.URL] = fmt.Sprintf("depth %d status %d error %q check %v links %v", r.Depth, r.Status, r.ErrorKind, r.Check, r.Links)
+						return nil
+					}); err != nil {
+						t.Fatal(err)
+					}
+				})
+				return got
+			}
+			strict, ahead := crawl(true), crawl(false)
+			for u, want := range strict {
+				if got, ok := ahead[u]; !ok {
+					t.Errorf("%s: not recorded when fetching ahead; without: %s", u, want)
+				} else if got != want {
+					t.Errorf("%s: %s when fetching ahead, %s without", u, got, want)
+				}
+			}
+			for u, got := range ahead {
+				if _, ok := strict[u]; !ok {
+					t.Errorf("%s: %s when fetching ahead, not recorded without", u, got)
+				}
+			}
+		})
+	}
+}

@@ -92,7 +92,7 @@ func New(cfg Config, fr frontier.Frontier, out RecordWriter, log *zap.Logger) (*
 	robotsStore, _ := fr.(frontier.RobotsStore)
 	extender, _ := fr.(frontier.Extender)
 	aheader, _ := fr.(frontier.Aheader)
-	if cfg.MaxPages > 0 {
+	if cfg.MaxPages > 0 || cfg.MaxHostPages > 0 {
 		aheader = nil // see ahead.go
 	}
 	c := &Crawler{
@@ -388,9 +388,12 @@ func (c *Crawler) work(workCtx, fetchCtx context.Context, results chan<- *Result
 		}
 		if l.Ripe {
 			// Fetched ahead; its depth is final now.
-			res, err := c.ripe(l)
+			res, err := c.ripe(fetchCtx, l)
 			if err != nil {
 				return err
+			}
+			if res == nil {
+				continue // fetched again
 			}
 			if !c.send(results, writerDone, res) {
 				return nil

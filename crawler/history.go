@@ -234,9 +234,6 @@ func (c *Crawler) notModified(res *Result) {
 	res.Response.MediaType = p.ContentType
 	res.Page = &parser.Page{Title: p.Title, Links: p.Links, NoFollow: p.NoFollow}
 	res.Fingerprint = p.Fingerprint
-	if !p.NoFollow || c.cfg.IgnoreRobots {
-		res.children = c.children(p.Links, &res.lease.Item)
-	}
 }
 
 // change compares the result with the previous crawl's record of its URL.

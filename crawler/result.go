@@ -57,7 +57,8 @@ type Result struct {
 	notModified bool // a 304 to a conditional request: the prior page stands
 
 	children []frontier.Item // URLs to queue with the completion
-	refollow bool            // children dropped while parked (ahead.go)
+	follows  followKind      // what follow still has to decide the children from
+	location string          // a redirect's Location, for follow
 	sitemap  *parser.Sitemap // what a sitemap listed (modeSitemap, 2xx)
 	mapErr   error           // why the sitemap could not be read whole
 	// silent is a completion without a record: an origin's sitemaps
@@ -66,6 +67,16 @@ type Result struct {
 	captures []*capture     // requests for the WARC output, in order
 	warcAt   *store.WARCRef // where the final response's WARC record is
 }
+
+// followKind says what a result's children come from (Crawler.follow).
+type followKind uint8
+
+const (
+	followNone     followKind = iota
+	followLinks               // a page's links, or a 304's previous page's
+	followRedirect            // a redirect's Location
+	followSitemap             // a sitemap's entries
+)
 
 // recorded reports whether the result is a URL's outcome, with a record;
 // otherwise it only carries captures for the WARC output.

@@ -130,8 +130,9 @@ func (c *Crawler) handle(ctx context.Context, l *frontier.Lease) (outcome, error
 	switch {
 	case resp.Status == http.StatusNotModified && res.conditional:
 		c.notModified(res)
+		res.follows = followLinks
 	case isRedirect(resp.Status) && resp.Header.Get("Location") != "":
-		c.redirect(res, resp.Header.Get("Location"))
+		res.location, res.follows = resp.Header.Get("Location"), followRedirect
 	case resp.Status < 200 || resp.Status >= 300:
 		kind := statusKind(resp.Status)
 		if kind == KindNone {
@@ -139,7 +140,7 @@ func (c *Crawler) handle(ctx context.Context, l *frontier.Lease) (outcome, error
 		}
 		res.fail(kind, fmt.Sprintf("http status %d", resp.Status))
 	case res.sitemap != nil:
-		c.sitemapChildren(res)
+		res.follows = followSitemap
 	case resp.body != nil:
 		page, cut, err := c.parses.parse(ctx, resp.body.Bytes(), resp.Header.Get("Content-Type"), u)
 		if ctx.Err() != nil {
@@ -164,10 +165,11 @@ func (c *Crawler) handle(ctx context.Context, l *frontier.Lease) (outcome, error
 				break
 			}
 		}
-		if page.NoFollow && !c.cfg.IgnoreRobots {
-			break
-		}
-		res.children = c.children(page.Links, it)
+		res.follows = followLinks
+	}
+	if !l.Ahead {
+		// Fetched ahead, it is followed once its depth is final (ahead.go).
+		c.follow(res)
 	}
 	res.done()
 	log.Debug("fetched", zap.Int("status", resp.Status), zap.Int64("bytes", resp.Bytes),
@@ -356,6 +358,23 @@ func (c *Crawler) redirect(res *Result, location string) {
 func loopsBack(target string, it *frontier.Item) bool {
 	key := parser.DedupKey(target)
 	return key == it.DedupKey() || (it.Hops > 0 && key == parser.DedupKey(it.Parent))
+}
+
+// follow decides what the result leads to, from its item's depth and the
+// scope as they are now: a page's links (or a 304's previous page's), a
+// redirect's target, a sitemap's entries. It is called once per result.
+func (c *Crawler) follow(res *Result) {
+	switch res.follows {
+	case followLinks:
+		if pg := res.Page; pg != nil && (!pg.NoFollow || c.cfg.IgnoreRobots) {
+			res.children = c.children(pg.Links, &res.lease.Item)
+		}
+	case followRedirect:
+		c.redirect(res, res.location)
+	case followSitemap:
+		c.sitemapChildren(res)
+	}
+	res.follows = followNone
 }
 
 // children turns a page's links into the items to queue: the links it
