@@ -86,7 +86,8 @@ func (p *parkedSet) drain() []*Result {
 }
 
 // parkedSize estimates the memory a parked result keeps: its links, anchors
-// and fields, and its WARC captures. Its body is released when parked.
+// and fields, its previous record (--state, --since), and its WARC
+// captures. Its body is released when parked.
 func (r *Result) parkedSize() int64 {
 	// Calibrated on testserver pages of 30 links: about 3.1 KB each, live
 	// (GODEBUG=gctrace=1). The result, its response, lease and parsed URL
@@ -101,6 +102,14 @@ func (r *Result) parkedSize() int64 {
 			n += int64(len(a.URL)+len(a.Text)) + 32
 		}
 		n += int64(len(pg.Fields)) * 64
+	}
+	if p := r.prior; p != nil && !r.notModified {
+		// The previous record, kept for the change label (a 304's page
+		// is the prior's, counted above).
+		n += 256 + int64(len(p.Title))
+		for _, l := range p.Links {
+			n += int64(len(l)) + 24
+		}
 	}
 	for _, ch := range r.children {
 		n += int64(len(ch.URL)+len(ch.Parent)) + 96
