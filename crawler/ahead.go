@@ -111,6 +111,11 @@ func (r *Result) parkedSize() int64 {
 			n += int64(len(l)) + 24
 		}
 	}
+	if sm := r.sitemap; sm != nil {
+		for _, e := range sm.Entries {
+			n += int64(len(e.Loc)+len(e.Lastmod)) + 56
+		}
+	}
 	for _, ch := range r.children {
 		n += int64(len(ch.URL)+len(ch.Parent)) + 96
 	}
@@ -194,12 +199,13 @@ func (c *Crawler) ripe(ctx context.Context, l frontier.Lease) (*Result, error) {
 // grown since it was leased (a seed's redirect of the level). When the
 // item now asks for another request than the one made (a link check that
 // a move, or the scope, made a page), the result is dropped and the URL
-// fetched again as what it is (nil result). Otherwise the result's
+// fetched again as what it is (nil result), with its attempts counted
+// afresh. A check moved as a check stands, whether HEAD or GET answered. Otherwise the result's
 // children are decided (follow) and the result returned.
 func (c *Crawler) ripen(ctx context.Context, res *Result, l frontier.Lease) (*Result, error) {
 	c.followIfInScope(&l.Item)
-	if l.Item.Mode != res.lease.Item.Mode {
-		l.Item.Attempts = res.lease.Item.Attempts
+	if l.Item.Mode != res.lease.Item.Mode && !(isCheck(&l.Item) && isCheck(&res.lease.Item)) {
+		l.Item.Attempts = 0 // what was asked was another request
 		res.release()
 		return nil, c.retryLease(ctx, l, 0)
 	}

@@ -262,7 +262,7 @@ func TestMultiHostDepthsExact(t *testing.T) {
 // it (a link check becoming a page, a sitemap index reached at a shorter
 // depth) or a seed's redirect widening the scope. Each must record what a
 // crawl without fetching ahead records: the same URLs, each once, with
-// the same depth, status, error kind, check flag and links.
+// the same depth, status, error kind, check flag, attempts and links.
 func TestAheadMatchesStrict(t *testing.T) {
 	html := func(links ...string) http.HandlerFunc {
 		return func(w http.ResponseWriter, r *http.Request) {
@@ -292,6 +292,16 @@ func TestAheadMatchesStrict(t *testing.T) {
 		return func(w http.ResponseWriter, r *http.Request) {
 			time.Sleep(200 * time.Millisecond)
 			http.Redirect(w, r, to, http.StatusMovedPermanently)
+		}
+	}
+	// noHead answers HEAD with 405: a link check asks again by GET.
+	noHead := func(h http.HandlerFunc) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodHead {
+				w.WriteHeader(http.StatusMethodNotAllowed)
+				return
+			}
+			h(w, r)
 		}
 	}
 	paths := func(m map[string]http.HandlerFunc) http.Handler {
@@ -342,6 +352,30 @@ func TestAheadMatchesStrict(t *testing.T) {
 				"a.test": paths(map[string]http.HandlerFunc{"/": html("http://y.test/t")}),
 				"s.test": paths(map[string]http.HandlerFunc{"/": slowRedirect("http://y.test/")}),
 				"y.test": paths(map[string]http.HandlerFunc{"/": html(), "/t": html("http://y.test/u"), "/u": html()}),
+			},
+		},
+		{
+			// As above, but y.test/t refuses HEAD: the check fetched
+			// ahead was answered by GET.
+			name: "check by GET in a scope widened by the level", seeds: []string{"http://a.test/", "http://s.test/"},
+			conf: func(c *crawler.Config) { c.CheckLinks, c.MaxDepth = true, 2 },
+			sites: testserver.Transport{
+				"a.test": paths(map[string]http.HandlerFunc{"/": html("http://y.test/t")}),
+				"s.test": paths(map[string]http.HandlerFunc{"/": slowRedirect("http://y.test/")}),
+				"y.test": paths(map[string]http.HandlerFunc{"/": html(), "/t": noHead(html("http://y.test/u")), "/u": html()}),
+			},
+		},
+		{
+			// x.test (out of scope) refuses HEAD: the check of x.test/z
+			// fetched ahead by GET at depth 2 is moved, as a HEAD
+			// check, to depth 1 by s.test/q's redirect. Its answer
+			// stands.
+			name: "GET check moved by a HEAD check", seeds: []string{"http://a.test/"},
+			conf: func(c *crawler.Config) { c.CheckLinks, c.MaxDepth = true, 1 },
+			sites: testserver.Transport{
+				"a.test": paths(map[string]http.HandlerFunc{"/": html("http://a.test/p", "http://s.test/q"), "/p": html("http://x.test/z")}),
+				"s.test": paths(map[string]http.HandlerFunc{"/q": slowRedirect("http://x.test/z")}),
+				"x.test": paths(map[string]http.HandlerFunc{"/z": noHead(html())}),
 			},
 		},
 		{
@@ -396,7 +430,7 @@ func TestAheadMatchesStrict(t *testing.T) {
 						if _, dup := got[r.URL]; dup {
 							t.Errorf("%s recorded twice", r.URL)
 						}
-						got[r.URL] = fmt.Sprintf("depth %d status %d error %q check %v links %v", r.Depth, r.Status, r.ErrorKind, r.Check, r.Links)
+						got[r.URL] = fmt.Sprintf("depth %d status %d error %q check %v attempts %d links %v", r.Depth, r.Status, r.ErrorKind, r.Check, r.Attempts, r.Links)
 						return nil
 					}); err != nil {
 						t.Fatal(err)

@@ -133,7 +133,7 @@ func unwrapAll(err error) []error {
 // A check reached through redirects stays one: the crawl does not follow
 // what an off-site link leads to.
 func (c *Crawler) followIfInScope(it *frontier.Item) {
-	if it.Mode != modeCheckHead || it.Hops > 0 || it.Depth-c.base > c.cfg.MaxDepth {
+	if !isCheck(it) || it.Hops > 0 || it.Depth-c.base > c.cfg.MaxDepth {
 		return
 	}
 	if _, v := c.scope.item(it.URL, it.Depth, it.Parent, 0); v == follow && !c.skipsLink(*it) {

@@ -296,7 +296,14 @@ func (c *Crawler) Run(ctx context.Context) error {
 
 	workErr := workers.Wait()
 	for _, res := range c.parked.drain() {
-		res.release() // fetched ahead, abandoned: the URL is not done
+		// Fetched ahead and abandoned: the URL is not done, and is
+		// fetched again when the crawl resumes. The requests made are
+		// archived all the same, as a retried request's are.
+		for _, cp := range res.captures {
+			c.emitCapture(cp)
+		}
+		res.captures = nil
+		res.release()
 	}
 	close(results)
 	writer.Wait()
