@@ -135,7 +135,7 @@
 // Complete child that reaches its URL by a shorter path moves it. The
 // crawler then fetches ahead and completes breadth-first. In
 // frontier/internal/sched the Scheduler does this bookkeeping
-// (ReadyAhead, LeaseAhead, Park, Ripe, MoveLease); the backend keeps the
+// (Pick, ReadyAhead, Park, Ripe, MoveLease); the backend keeps the
 // items of its ahead leases, as moves leave them, and must make a move
 // survive what its leases survive (disk rewrites the lease's key).
 //

@@ -70,14 +70,7 @@ func (m *Memory) lease(now time.Time, ahead bool) (l Lease, wait time.Duration, 
 		it.Depth = depth
 		return Lease{ID: id, Item: it, Ahead: true, Ripe: true}, 0, true
 	}
-	h, wait := m.s.Ready(now)
-	lease, isAhead := m.s.Lease, false
-	if h == nil && ahead {
-		var w time.Duration
-		h, w = m.s.ReadyAhead(now)
-		wait = minWait(wait, w)
-		lease, isAhead = m.s.LeaseAhead, true
-	}
+	h, wait, isAhead := m.s.Pick(now, ahead)
 	if h == nil {
 		return Lease{}, wait, false
 	}
@@ -90,7 +83,7 @@ func (m *Memory) lease(now time.Time, ahead bool) (l Lease, wait time.Duration, 
 			continue // left behind; the bucket counts a live entry after it
 		}
 		m.seen[k] = place{depth: notQueued, host: p.host}
-		id := lease(h, now)
+		id := m.s.Lease(h, now)
 		l := Lease{ID: id, Item: e.item(h.Name(), depth)}
 		if isAhead {
 			l.Ahead = true
@@ -133,14 +126,6 @@ func movedItem(it, a Item, depth int) Item {
 		it.Depth, it.Parent, it.Hops, it.Mode = depth, a.Parent, a.Hops, a.Mode
 	}
 	return it
-}
-
-// minWait is the shorter of two waits, where 0 means none.
-func minWait(a, b time.Duration) time.Duration {
-	if a == 0 || (b > 0 && b < a) {
-		return b
-	}
-	return a
 }
 
 // entry is a queued item without the fields its place in a host queue

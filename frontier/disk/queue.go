@@ -222,16 +222,7 @@ func (d *Disk) lease(now time.Time, ahead bool) (l frontier.Lease, wait time.Dur
 	if l, ok := d.ripe(); ok {
 		return l, 0, true, nil
 	}
-	h, wait := d.s.Ready(now)
-	lease, isAhead := d.s.Lease, false
-	if h == nil && ahead {
-		var w time.Duration
-		h, w = d.s.ReadyAhead(now)
-		if wait == 0 || (w > 0 && w < wait) {
-			wait = w
-		}
-		lease, isAhead = d.s.LeaseAhead, true
-	}
+	h, wait, isAhead := d.s.Pick(now, ahead)
 	if h == nil {
 		return frontier.Lease{}, wait, false, nil
 	}
@@ -262,7 +253,7 @@ func (d *Disk) lease(now time.Time, ahead bool) (l frontier.Lease, wait time.Dur
 		}
 	}
 	it.Host, it.Depth = h.Name(), depth
-	id := lease(h, now) // may drop the bucket, and q with it
+	id := d.s.Lease(h, now) // may drop the bucket, and q with it
 	d.vbuf = appendItem(d.vbuf[:0], it)
 	if err := b.Set(leaseKey(id), d.vbuf, nil); err != nil {
 		return frontier.Lease{}, 0, false, joinClose(err, b)

@@ -5,7 +5,7 @@ import "time"
 // This file holds leasing ahead: a host whose items of the level are all
 // leased or done may have its items of the next depth fetched while other
 // hosts finish the level, so that no host waits for another's level. A
-// lease taken ahead (LeaseAhead) is fetched like any other; when its fetch
+// lease taken ahead (Pick) is fetched like any other; when its fetch
 // is over the backend parks it (Park), which frees its host's slot but
 // keeps it pending, and it becomes ripe, to be completed, when the level
 // reaches its depth (Ripe hands it back). A Complete child that reaches
@@ -23,8 +23,8 @@ const aheadScan = 256
 // their in-flight limit, if it is due at now. Otherwise it returns nil and
 // how long until the first of them is due (0 if there is none). With more
 // than aheadScan such hosts it looks at aheadScan of them (more if none of
-// those can be leased), the next ones at each call. The backend takes the item as for Ready and calls
-// LeaseAhead. Backends call it when Ready returns nil.
+// those can be leased), the next ones at each call. The backend takes the
+// item as for Ready and calls Lease. Backends call it through Pick.
 func (s *Scheduler[Q]) ReadyAhead(now time.Time) (h *Host[Q], wait time.Duration) {
 	d := s.level + 1
 	hs := s.parked[d]
@@ -66,10 +66,20 @@ func (s *Scheduler[Q]) ReadyAhead(now time.Time) (h *Host[Q], wait time.Duration
 	return best, 0
 }
 
-// LeaseAhead is Lease for the host ReadyAhead returned: the lease is
-// ahead of the level, and the backend parks it when its fetch is over.
-func (s *Scheduler[Q]) LeaseAhead(h *Host[Q], now time.Time) (id uint64) {
-	return s.lease(h, now, true)
+// Pick returns the host whose head the next lease takes: Ready's, else,
+// with ahead, ReadyAhead's, and whether that lease is ahead of the level
+// (Lease marks it so: the backend parks it when its fetch is over). With
+// none, wait is the shorter of their waits (0 if neither has one).
+func (s *Scheduler[Q]) Pick(now time.Time, ahead bool) (h *Host[Q], wait time.Duration, isAhead bool) {
+	h, wait = s.Ready(now)
+	if h != nil || !ahead {
+		return h, wait, false
+	}
+	h, w := s.ReadyAhead(now)
+	if wait == 0 || (w > 0 && w < wait) {
+		wait = w
+	}
+	return h, wait, h != nil
 }
 
 // Park ends the fetch of the ahead lease id: it no longer holds a slot of

@@ -51,8 +51,8 @@
 //     SetDelay wake the waiters, and so does Broadcast;
 //   - lease ahead (ahead.go): when Ready returns nil, h, wait :=
 //     s.ReadyAhead(now) offers a host whose head is one deeper than the
-//     level; take its head item as for Ready and call s.LeaseAhead(h,
-//     now). When the fetch is over, s.Park(id, now) frees the host's slot
+//     level (s.Pick(now, true) tries Ready first); take its head item
+//     and call s.Lease(h, now), which marks the lease ahead. When the fetch is over, s.Park(id, now) frees the host's slot
 //     and says whether the lease is ripe (its depth reached by the level);
 //     s.Ripe() hands back the ones that ripen later, before anything is
 //     leased. A Complete child that reaches such a lease's URL by a

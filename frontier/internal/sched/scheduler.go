@@ -50,7 +50,7 @@ type lease[Q any] struct {
 	h     *Host[Q] // nil once parked: it holds no slot of its host
 	host  string
 	depth int
-	// ahead: leased deeper than the level (LeaseAhead). parked: its
+	// ahead: leased deeper than the level (ReadyAhead). parked: its
 	// fetch is over (Park). ripe: parked and handed back, or to be, by
 	// Ripe.
 	ahead, parked, ripe bool
@@ -157,13 +157,11 @@ func (s *Scheduler[Q]) Ready(now time.Time) (h *Host[Q], wait time.Duration) {
 
 // Lease leases the head item of h, which Ready returned at now and whose
 // storage the backend has taken the item from, and returns the new lease's
-// ID. The host is next due its delay after now.
+// ID. The host is next due its delay after now. A head deeper than the
+// level (ReadyAhead's) makes a lease ahead of the level (ahead.go).
 func (s *Scheduler[Q]) Lease(h *Host[Q], now time.Time) (id uint64) {
-	return s.lease(h, now, false)
-}
-
-func (s *Scheduler[Q]) lease(h *Host[Q], now time.Time, ahead bool) (id uint64) {
 	depth := h.pop()
+	ahead := depth > s.level
 	s.queued--
 	h.inflight++
 	h.lastStart = now

@@ -335,7 +335,7 @@ func TestReadyAheadManyHosts(t *testing.T) {
 		seen[h.Name()] = true
 		_, q := h.Head()
 		*q = (*q)[1:]
-		id := x.s.LeaseAhead(h, x.now)
+		id := x.s.Lease(h, x.now)
 		if _, ripe, ok := x.s.Park(id, x.now); !ok || ripe {
 			t.Fatalf("Park = ripe %v, ok %v; want parked, not ripe", ripe, ok)
 		}
