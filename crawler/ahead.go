@@ -200,8 +200,9 @@ func (c *Crawler) ripe(ctx context.Context, l frontier.Lease) (*Result, error) {
 // item now asks for another request than the one made (a link check that
 // a move, or the scope, made a page), the result is dropped and the URL
 // fetched again as what it is (nil result), with its attempts counted
-// afresh. A check moved as a check stands, whether HEAD or GET answered. Otherwise the result's
-// children are decided (follow) and the result returned.
+// afresh; a check moved as a check stands, whether HEAD or GET answered.
+// Otherwise the result's children are decided (follow) and the result
+// returned.
 func (c *Crawler) ripen(ctx context.Context, res *Result, l frontier.Lease) (*Result, error) {
 	c.followIfInScope(&l.Item)
 	if l.Item.Mode != res.lease.Item.Mode && !(isCheck(&l.Item) && isCheck(&res.lease.Item)) {

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -167,21 +168,12 @@ func (g *webGraph) check(t *testing.T, recs []*store.Record, maxDepth int) {
 			continue
 		}
 		p, ok := g.index[r.Parent]
-		linked := ok && g.redirect[p] < 0 && g.dist[p] == d-1 && contains(g.links[p], i)
+		linked := ok && g.redirect[p] < 0 && g.dist[p] == d-1 && slices.Contains(g.links[p], i)
 		redirected := ok && g.redirect[p] == i && g.dist[p] == d
 		if !linked && !redirected {
 			t.Errorf("%s (depth %d) has parent %q, which does not reach it at that depth", r.URL, d, r.Parent)
 		}
 	}
-}
-
-func contains(s []int, v int) bool {
-	for _, x := range s {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 // crawlGraph crawls g from its seeds on fr and returns the records in
@@ -195,6 +187,12 @@ func crawlGraph(t *testing.T, g *webGraph, fr frontier.Frontier, conc, maxDepth 
 	for _, s := range g.seeds {
 		cfg.Seeds = append(cfg.Seeds, g.url(s))
 	}
+	return crawlRecords(t, cfg, fr)
+}
+
+// crawlRecords crawls cfg on fr and returns the records in output order.
+func crawlRecords(t *testing.T, cfg crawler.Config, fr frontier.Frontier) []*store.Record {
+	t.Helper()
 	var buf bytes.Buffer
 	w := store.NewWriter(&buf)
 	c, err := crawler.New(cfg, fr, w, zaptest.NewLogger(t))
@@ -413,27 +411,12 @@ func TestAheadMatchesStrict(t *testing.T) {
 					cfg.Transport, cfg.Seeds = tc.sites, tc.seeds
 					cfg.Concurrency, cfg.PerHost = 4, 2
 					tc.conf(&cfg)
-					var buf bytes.Buffer
-					w := store.NewWriter(&buf)
-					c, err := crawler.New(cfg, fr, w, zaptest.NewLogger(t))
-					if err != nil {
-						t.Fatal(err)
-					}
-					if err := c.Run(t.Context()); err != nil {
-						t.Fatal(err)
-					}
-					if err := w.Close(); err != nil {
-						t.Fatal(err)
-					}
 					got = map[string]string{}
-					if err := store.Read(&buf, func(r *store.Record) error {
+					for _, r := range crawlRecords(t, cfg, fr) {
 						if _, dup := got[r.URL]; dup {
 							t.Errorf("%s recorded twice", r.URL)
 						}
 						got[r.URL] = fmt.Sprintf("depth %d status %d error %q check %v attempts %d links %v", r.Depth, r.Status, r.ErrorKind, r.Check, r.Attempts, r.Links)
-						return nil
-					}); err != nil {
-						t.Fatal(err)
 					}
 				})
 				return got
